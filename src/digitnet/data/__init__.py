@@ -1,0 +1,9 @@
+"""Where digits come from: IDX files, the MNIST family of datasets, and user pictures.
+
+Pillow is imported only inside the picture functions, so loading datasets needs only NumPy.
+"""
+
+from digitnet.data.idx import read_idx
+from digitnet.data.sources import DATASETS, Dataset, load_dataset, one_hot
+
+__all__ = ["DATASETS", "Dataset", "load_dataset", "one_hot", "read_idx"]

