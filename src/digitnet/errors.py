@@ -33,3 +33,7 @@ class ModelFileError(DigitnetError):
 
 class DivergenceError(DigitnetError, ArithmeticError):
     """Training produced a non-finite cost; the last good parameters were kept."""
+
+
+class InputError(DigitnetError, ValueError):
+    """Input of the wrong shape or with non-finite values, given to the network or the trainer."""

@@ -1,0 +1,302 @@
+"""The network: a stack of fully connected layers, its forward pass and backpropagation.
+
+Layer l (counting from 0) holds ``weights[l]``, shape (n_out, n_in), and ``biases[l]``, shape
+(n_out,). Each layer turns the activations of the layer before it into its own::
+
+    z = W a + b          the weighted inputs
+    a' = sigma(z)        the activations
+
+A whole mini-batch goes through at once: the examples are the rows of ``A`` (m, n_in), so the
+same formula reads ``Z = A @ W.T + b`` (m, n_out). There is no loop over examples anywhere.
+
+Backpropagation computes the gradient of the cost with the chain rule, layer by layer from the
+output back to the input. With delta^l = dC/dz^l (the error of layer l), the four equations are::
+
+    BP1  delta^L = grad_a C (*) sigma'(z^L)              error of the output layer
+    BP2  delta^l = (W^{l+1}.T delta^{l+1}) (*) sigma'(z^l) error moved one layer back
+    BP3  dC/db^l = delta^l
+    BP4  dC/dW^l = delta^l (a^{l-1}).T
+
+(*) is the element-wise product. In batch form BP4 sums over the rows: dW = delta.T @ A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation, Array
+from .costs import COSTS, Cost
+from .errors import ConfigError, InputError
+from .initializers import INITIALIZERS
+from .registry import lookup
+
+Gradients = list[tuple[Array, Array]]
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+@dataclass
+class ForwardPass:
+    """Everything the forward pass computed that backpropagation needs.
+
+    ``inputs[l]`` is what layer l received (``inputs[0]`` is the batch X), ``zs[l]`` its weighted
+    inputs and ``activations[l]`` its activations sigma(z). With dropout, ``masks[l]`` zeroes
+    some hidden neurons and ``inputs[l + 1] = activations[l] * masks[l]``.
+    """
+
+    inputs: list[Array]
+    zs: list[Array]
+    activations: list[Array]
+    masks: list[Array | None]
+
+    @property
+    def output(self) -> Array:
+        """The output layer's activations, (m, n_out)."""
+        return self.activations[-1]
+
+
+class Network:
+    """A fully connected feed-forward network.
+
+    >>> net = Network([784, 16, 16, 10])
+    >>> net.num_parameters
+    13002
+
+    ``activation`` is used by the hidden layers and ``output_activation`` by the last one;
+    ``cost`` is what training minimises. Names resolve through ``ACTIVATIONS``, ``COSTS`` and
+    ``INITIALIZERS``. The same seed always gives the same initial weights.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str = "sigmoid",
+        cost: str = "quadratic",
+        init: str = "normal",
+        dtype: DTypeLike = np.float32,
+        seed: int = 0,
+    ) -> None:
+        self.sizes = validate_sizes(sizes)
+        self.activation = hidden_activation(activation)
+        self.output_activation = lookup(ACTIVATIONS, output_activation, "activation")
+        self.cost = compatible_cost(cost, output_activation)
+        self.dtype = resolve_dtype(dtype)
+        initialize = lookup(INITIALIZERS, init, "initialisation")
+        rng = np.random.default_rng(seed)
+        self.weights: list[Array] = []
+        self.biases: list[Array] = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            w, b = initialize(n_in, n_out, rng)
+            self.weights.append(w.astype(self.dtype))  # (n_out, n_in)
+            self.biases.append(b.astype(self.dtype))  # (n_out,)
+
+    # --- description ---------------------------------------------------------------------------
+    @property
+    def num_layers(self) -> int:
+        """The number of layers of weights (one fewer than the number of layers of neurons)."""
+        return len(self.weights)
+
+    @property
+    def num_parameters(self) -> int:
+        """How many weights and biases there are: sum over layers of n_out * n_in + n_out."""
+        return sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
+
+    def layer_activation(self, layer: int) -> Activation:
+        """The activation of layer ``layer`` (0-based): hidden ones, then the output one."""
+        return self.output_activation if layer == self.num_layers - 1 else self.activation
+
+    def parameters(self) -> list[Array]:
+        """The arrays that learning changes, in place: [W_0, b_0, W_1, b_1, ...]."""
+        return [p for pair in zip(self.weights, self.biases, strict=True) for p in pair]
+
+    def __repr__(self) -> str:
+        shape = "-".join(str(n) for n in self.sizes)
+        return (
+            f"Network({shape}: {self.activation.name} hidden, {self.output_activation.name} "
+            f"output, {self.cost.name} cost, {self.num_parameters:,} parameters, "
+            f"{np.dtype(self.dtype).name})"
+        )
+
+    # --- the forward pass ----------------------------------------------------------------------
+    def forward(
+        self, X: Array, dropout: float = 0.0, rng: np.random.Generator | None = None
+    ) -> ForwardPass:
+        """Feed the batch X (m, n_in) through every layer, keeping z and a for backprop.
+
+        With ``dropout`` p > 0 (training only), each hidden activation is kept with probability
+        1 - p and scaled by 1 / (1 - p), so that its expected value does not change.
+        """
+        inputs, zs, activations, masks = [X], [], [], []
+        a = X
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = a @ w.T  # (m, n_out)
+            z += b
+            a = self.layer_activation(layer)(z)  # (m, n_out)
+            zs.append(z)
+            activations.append(a)
+            mask = None
+            if dropout > 0.0 and layer < self.num_layers - 1:
+                if rng is None:
+                    raise ConfigError("dropout needs a random generator (rng)")
+                keep = 1.0 - dropout
+                mask = (rng.random(a.shape, dtype=self.dtype) < keep) / self.dtype(keep)
+                a = a * mask  # (m, n_out)
+            masks.append(mask)
+            inputs.append(a)
+        return ForwardPass(inputs[:-1], zs, activations, masks)
+
+    def feedforward(self, X: Array) -> Array:
+        """The network as a function: X (m, n_in) -> output activations (m, n_out).
+
+        A single example of shape (n_in,) gives a single output of shape (n_out,).
+        """
+        batch = self.check_inputs(X)
+        a = batch
+        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = a @ w.T  # (m, n_out)
+            z += b
+            a = self.layer_activation(layer)(z)
+        return a[0] if np.ndim(X) == 1 else a
+
+    def predict_proba(self, X: Array) -> Array:
+        """Class probabilities (m, n_out), each row summing to 1.
+
+        Softmax outputs are probabilities already; other outputs are divided by their row sum.
+        """
+        a = np.atleast_2d(self.feedforward(X))
+        if self.output_activation.name != "softmax":
+            a = np.clip(a, 0.0, None)
+            total = a.sum(axis=1, keepdims=True)
+            a = np.divide(a, total, out=np.full_like(a, 1.0 / a.shape[1]), where=total > 0)
+        return a[0] if np.ndim(X) == 1 else a
+
+    def predict(self, X: Array) -> NDArray[np.intp]:
+        """The digit each row of X is taken for: the index of the most active output neuron."""
+        return np.argmax(self.feedforward(X), axis=-1)
+
+    def cost_value(self, X: Array, Y: Array) -> float:
+        """The cost C averaged over the examples of X (m, n_in) with desired outputs Y (m, n_out)."""
+        return self.cost.value(np.atleast_2d(self.feedforward(X)), np.atleast_2d(Y))
+
+    # --- backpropagation -----------------------------------------------------------------------
+    def backward(self, forward: ForwardPass, Y: Array) -> Gradients:
+        """The gradient of the mean cost over the batch, from a forward pass: [(dW, db), ...].
+
+        Follows BP1-BP4 from the output layer back to the first; the 1/m of the mean is applied
+        once, to delta^L, so every later product is already averaged.
+        """
+        m = Y.shape[0]
+        L = self.num_layers - 1
+        delta = self.cost.output_delta(forward.zs[L], forward.activations[L], Y,
+                                       self.output_activation)  # BP1, (m, n_L)
+        delta *= 1.0 / m
+        gradients: Gradients = [None] * self.num_layers  # type: ignore[list-item]
+        for layer in range(L, -1, -1):
+            dW = delta.T @ forward.inputs[layer]  # BP4, (n_out, n_in)
+            db = delta.sum(axis=0)  # BP3, (n_out,)
+            gradients[layer] = (dW, db)
+            if layer > 0:
+                grad_a = delta @ self.weights[layer]  # (m, n_in): W.T delta, as rows
+                mask = forward.masks[layer - 1]
+                if mask is not None:
+                    grad_a *= mask
+                delta = self.activation.backward(  # BP2, (m, n_in)
+                    forward.zs[layer - 1], forward.activations[layer - 1], grad_a
+                )
+        return gradients
+
+    def gradients(
+        self, X: Array, Y: Array, dropout: float = 0.0, rng: np.random.Generator | None = None
+    ) -> Gradients:
+        """Backpropagation: the gradient of the mean cost over X (m, n_in), Y (m, n_out).
+
+        Returns one (dW, db) per layer, with the shapes of (weights[l], biases[l]).
+        """
+        X = self.check_inputs(X)
+        Y = np.asarray(Y, dtype=self.dtype)
+        if Y.shape != (X.shape[0], self.sizes[-1]):
+            raise InputError(f"Y has shape {Y.shape}, expected {(X.shape[0], self.sizes[-1])}")
+        return self.backward(self.forward(X, dropout, rng), Y)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def check_inputs(self, X: Array) -> Array:
+        """X as a (m, n_in) array of this network's dtype; a clear error for anything else."""
+        X = np.asarray(X)
+        n_in = self.sizes[0]
+        if X.ndim not in (1, 2) or X.shape[-1] != n_in:
+            raise InputError(f"input has shape {X.shape}, expected (m, {n_in}) or ({n_in},)")
+        if not np.issubdtype(X.dtype, np.number):
+            raise InputError(f"input must be numbers, got dtype {X.dtype}")
+        X = np.atleast_2d(X).astype(self.dtype, copy=False)
+        if not np.isfinite(X).all():
+            raise InputError("input contains NaN or infinite values")
+        return X
+
+    def copy(self) -> Network:
+        """A deep copy: same architecture, its own parameter arrays."""
+        clone = object.__new__(Network)
+        clone.__dict__.update(self.__dict__)
+        clone.weights = [w.copy() for w in self.weights]
+        clone.biases = [b.copy() for b in self.biases]
+        return clone
+
+    def set_parameters(self, weights: Sequence[Array], biases: Sequence[Array]) -> None:
+        """Copy values into the existing arrays (keeping their identity for the optimiser)."""
+        for mine, theirs in zip(self.weights + self.biases, list(weights) + list(biases),
+                                strict=True):
+            mine[...] = theirs
+
+
+# --- validation, shared with the configuration and the model files ----------------------------
+def validate_sizes(sizes: Sequence[int]) -> list[int]:
+    """A list of at least two positive layer sizes, or ConfigError."""
+    try:
+        result = [int(n) for n in sizes]
+    except (TypeError, ValueError):
+        raise ConfigError(f"layer sizes must be whole numbers, got {sizes!r}") from None
+    if len(result) < 2:
+        raise ConfigError(
+            f"a network needs at least an input and an output layer, got {result}"
+        )
+    if any(n < 1 for n in result) or any(float(n) != n for n in sizes):
+        raise ConfigError(f"layer sizes must be positive whole numbers, got {list(sizes)}")
+    return result
+
+
+def hidden_activation(name: str) -> Activation:
+    """A registered element-wise activation (softmax is for the output layer only)."""
+    activation = lookup(ACTIVATIONS, name, "activation")
+    if not activation.elementwise:
+        raise ConfigError(
+            f"{name} can only be the output activation; hidden layers take one of "
+            f"{', '.join(HIDDEN_ACTIVATIONS)}"
+        )
+    return activation
+
+
+def compatible_cost(cost: str, output_activation: str) -> Cost:
+    """The cost named ``cost``, if it makes sense after ``output_activation``."""
+    result = lookup(COSTS, cost, "cost")
+    allowed = result.output_activations
+    if allowed is not None and output_activation not in allowed:
+        raise ConfigError(
+            f"the {cost} cost needs outputs between 0 and 1: use output activation "
+            f"{' or '.join(allowed)}, not {output_activation}"
+        )
+    return result
+
+
+def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
+    """float32 or float64 (by name or NumPy type); anything else is a ConfigError."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    if name not in DTYPES:
+        raise ConfigError(f"dtype must be float32 or float64, got {name}")
+    return DTYPES[name]

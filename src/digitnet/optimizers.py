@@ -1,0 +1,111 @@
+"""Optimisers: how a gradient turns into a step for the parameters.
+
+Gradient descent moves every parameter against its gradient, scaled by the learning rate eta.
+``step(parameters, gradients, learning_rate)`` changes the parameter arrays in place; the
+gradients are those of the mean cost over a mini-batch, so plain SGD is exactly
+w <- w - (eta/m) sum_x dC_x/dw.
+
+Each optimiser keeps its own state (velocities, moment estimates), one array per parameter,
+created at the first step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import Array
+
+
+@dataclass
+class SGD:
+    """Plain stochastic gradient descent: w <- w - eta g."""
+
+    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+        for w, g in zip(parameters, gradients, strict=True):
+            w -= eta * g
+
+
+@dataclass
+class Momentum:
+    """Gradient descent with momentum: v <- mu v - eta g;  w <- w + v.
+
+    The velocity v remembers past steps, so a ravine is crossed faster and noise averages out.
+    """
+
+    momentum: float = 0.9
+    velocities: list[Array] = field(default_factory=list)
+
+    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+        if not self.velocities:
+            self.velocities = [np.zeros_like(w) for w in parameters]
+        for w, g, v in zip(parameters, gradients, self.velocities, strict=True):
+            v *= self.momentum
+            v -= eta * g
+            w += v
+
+
+@dataclass
+class Nesterov:
+    """Nesterov momentum: the gradient is taken as if the velocity had already been applied.
+
+    v <- mu v - eta g;  w <- w + mu v - eta g   (the usual rewriting of the look-ahead step)
+    """
+
+    momentum: float = 0.9
+    velocities: list[Array] = field(default_factory=list)
+
+    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+        if not self.velocities:
+            self.velocities = [np.zeros_like(w) for w in parameters]
+        for w, g, v in zip(parameters, gradients, self.velocities, strict=True):
+            v *= self.momentum
+            v -= eta * g
+            w += self.momentum * v
+            w -= eta * g
+
+
+@dataclass
+class Adam:
+    """Adam: a step from running averages of the gradient and of its square.
+
+    m <- b1 m + (1 - b1) g;       v <- b2 v + (1 - b2) g^2
+    m_hat = m / (1 - b1^t);       v_hat = v / (1 - b2^t)
+    w <- w - eta m_hat / (sqrt(v_hat) + epsilon)
+    """
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    t: int = 0
+    m: list[Array] = field(default_factory=list)
+    v: list[Array] = field(default_factory=list)
+
+    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+        if not self.m:
+            self.m = [np.zeros_like(w) for w in parameters]
+            self.v = [np.zeros_like(w) for w in parameters]
+        self.t += 1
+        # Both bias corrections folded into the step size: eta sqrt(1 - b2^t) / (1 - b1^t).
+        step_size = eta * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
+        epsilon_hat = self.epsilon * np.sqrt(1.0 - self.beta2**self.t)
+        for w, g, m, v in zip(parameters, gradients, self.m, self.v, strict=True):
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * (g * g)
+            denominator = np.sqrt(v)
+            denominator += epsilon_hat
+            w -= step_size * (m / denominator)
+
+
+Optimizer = SGD | Momentum | Nesterov | Adam
+
+OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adam": Adam,
+}

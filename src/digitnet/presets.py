@@ -1,0 +1,40 @@
+"""Named recipes: the classic networks, reproduced, and better ones of the same shapes.
+
+* ``3b1b``: the network of the famous video: 784-16-16-10, sigmoid neurons, quadratic cost,
+  standard-normal weights, plain SGD with eta = 3.0 on mini-batches of 10, 30 epochs.
+* ``nielsen``: the classic book's first network, 784-30-10, otherwise the same; trained on
+  50,000 images with 10,000 held out for validation, as in the book.
+* ``modern``: what a practitioner would use today: ReLU hidden layer, softmax output with
+  cross-entropy, He initialisation, Adam.
+* ``3b1b-tuned``: the 3b1b shape, 784-16-16-10, with a better recipe (scaled initialisation,
+  softmax + cross-entropy, Adam with a cosine schedule).
+* ``demo``: ``3b1b-tuned`` with fewer epochs, what ``make demo`` trains in a few seconds.
+"""
+
+from __future__ import annotations
+
+from .config import TrainingConfig
+
+CLASSIC = TrainingConfig(
+    layers=(784, 16, 16, 10), activation="sigmoid", output_activation="sigmoid",
+    cost="quadratic", init="normal", optimizer="sgd", learning_rate=3.0, mini_batch_size=10,
+    epochs=30, validation_size=10_000,
+)
+
+TUNED_3B1B = TrainingConfig(
+    layers=(784, 16, 16, 10), activation="sigmoid", output_activation="softmax",
+    cost="categorical_cross_entropy", init="xavier", optimizer="adam", learning_rate=0.003,
+    schedule="cosine", mini_batch_size=32, epochs=30,
+)
+
+PRESETS: dict[str, TrainingConfig] = {
+    "3b1b": CLASSIC,
+    "nielsen": CLASSIC.replace(layers=(784, 30, 10)),
+    "modern": TrainingConfig(
+        layers=(784, 800, 10), activation="relu", output_activation="softmax",
+        cost="categorical_cross_entropy", init="he", optimizer="adam", learning_rate=0.001,
+        mini_batch_size=128, epochs=20,
+    ),
+    "3b1b-tuned": TUNED_3B1B,
+    "demo": TUNED_3B1B.replace(epochs=8),
+}

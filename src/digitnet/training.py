@@ -1,0 +1,249 @@
+"""Training: stochastic gradient descent on shuffled mini-batches.
+
+One epoch: shuffle the training examples, cut them into mini-batches of m, and for each
+mini-batch compute the gradient by backpropagation and let the optimiser take a step. After each
+epoch, measure the network on the validation and test sets.
+
+The loop never prints: it returns a ``History`` and reports through an optional callback, which
+may also ask it to stop (for Ctrl-C). It also watches for trouble:
+
+* divergence: a cost that is not a finite number stops training, restores the parameters of the
+  end of the last good epoch and says which learning rate did it;
+* early stopping: no better validation accuracy for ``early_stopping`` epochs stops training and
+  restores the best parameters seen.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import Array
+from .config import TrainingConfig
+from .errors import ConfigError, InputError
+from .metrics import Evaluation, evaluate, one_hot
+from .network import Network
+
+
+@dataclass
+class EpochRecord:
+    """What one epoch achieved. Costs are means over the set; accuracies are fractions."""
+
+    epoch: int
+    learning_rate: float
+    train_cost: float
+    seconds: float
+    validation_cost: float | None = None
+    validation_accuracy: float | None = None
+    test_cost: float | None = None
+    test_accuracy: float | None = None
+
+
+@dataclass
+class History:
+    """The record of a training run.
+
+    ``stop_reason`` is one of "completed", "early_stopping", "diverged", "interrupted";
+    ``message`` says what happened in one line. ``batch_costs[e]`` holds the cost of every
+    mini-batch of epoch e.
+    """
+
+    epochs: list[EpochRecord] = field(default_factory=list)
+    batch_costs: list[NDArray[np.float64]] = field(default_factory=list)
+    stop_reason: str = "completed"
+    message: str = ""
+
+    def best_epoch(self, key: str = "test_accuracy") -> EpochRecord | None:
+        """The epoch with the highest value of ``key`` (None if never measured)."""
+        scored = [e for e in self.epochs if getattr(e, key) is not None]
+        return max(scored, key=lambda e: getattr(e, key)) if scored else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (per-epoch records; per-batch costs are left out)."""
+        return {"epochs": [asdict(e) for e in self.epochs], "stop_reason": self.stop_reason,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the callback is told: after every mini-batch (``record`` None) and every epoch."""
+
+    epoch: int
+    batch: int
+    num_batches: int
+    batch_cost: float
+    record: EpochRecord | None = None
+
+
+# The callback returns True to ask training to stop after the current mini-batch.
+Callback = Callable[[Progress], bool | None]
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """Inputs X (m, n_in) and integer labels (m,)."""
+
+    X: Array
+    labels: NDArray[np.integer]
+
+
+def train(
+    network: Network,
+    x_train: Array,
+    y_train: NDArray[np.integer],
+    config: TrainingConfig,
+    validation: tuple[Array, NDArray[np.integer]] | None = None,
+    test: tuple[Array, NDArray[np.integer]] | None = None,
+    callback: Callback | None = None,
+) -> History:
+    """Train ``network`` in place on x_train (n, n_in) with integer labels y_train (n,).
+
+    ``validation`` and ``test`` are optional (X, labels) pairs measured after every epoch.
+    The shuffling and dropout draw from a generator seeded with ``config.seed``, so the same
+    seed, data and configuration give the same result.
+    """
+    X = checked_set(network, x_train, y_train, "training")
+    Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
+    val = checked_pair(network, validation, "validation")
+    tst = checked_pair(network, test, "test")
+    if config.early_stopping and val is None:
+        raise ConfigError("early stopping needs a validation set (set validation_size)")
+    rng = np.random.default_rng([config.seed, 1])
+    optimizer = config.make_optimizer()
+    parameters = network.parameters()
+    history = History()
+    last_good = [p.copy() for p in parameters]
+    best: tuple[float, list[Array]] | None = None
+    n, m = X.shape[0], config.mini_batch_size
+    num_batches = math.ceil(n / m)
+
+    for epoch in range(config.epochs):
+        started = time.perf_counter()
+        eta = config.learning_rate_at(epoch)
+        order = rng.permutation(n)
+        costs = np.empty(num_batches)
+        for batch in range(num_batches):
+            rows = order[batch * m:(batch + 1) * m]
+            cost = gradient_step(network, optimizer, X[rows], Y[rows], eta, config, rng)
+            costs[batch] = cost
+            if not math.isfinite(cost):
+                network.set_parameters(last_good[0::2], last_good[1::2])
+                history.batch_costs.append(costs[:batch + 1])
+                history.stop_reason = "diverged"
+                history.message = (
+                    f"training diverged in epoch {epoch + 1}, mini-batch {batch + 1}: the cost "
+                    f"became {cost}; the learning rate {eta:g} is probably too high. The "
+                    f"parameters from the end of the last good epoch were kept."
+                )
+                return history
+            if callback is not None and callback(Progress(epoch, batch, num_batches, cost)):
+                history.batch_costs.append(costs[:batch + 1])
+                history.stop_reason = "interrupted"
+                history.message = f"stopped on request in epoch {epoch + 1}"
+                return history
+        history.batch_costs.append(costs)
+        record = EpochRecord(epoch + 1, eta, float(costs.mean()), 0.0)
+        fill(record, "validation", val, network)
+        fill(record, "test", tst, network)
+        record.seconds = time.perf_counter() - started
+        history.epochs.append(record)
+        for saved, p in zip(last_good, parameters, strict=True):
+            saved[...] = p
+        if callback is not None and callback(
+            Progress(epoch, num_batches - 1, num_batches, costs[-1], record)
+        ):
+            history.stop_reason = "interrupted"
+            history.message = f"stopped on request after epoch {epoch + 1}"
+            return history
+        if val is not None and config.early_stopping:
+            accuracy = record.validation_accuracy or 0.0
+            if best is None or accuracy > best[0]:
+                best = (accuracy, [p.copy() for p in parameters])
+            elif epoch + 1 - best_epoch_number(history) >= config.early_stopping:
+                network.set_parameters(best[1][0::2], best[1][1::2])
+                history.stop_reason = "early_stopping"
+                history.message = (
+                    f"early stopping after epoch {epoch + 1}: no better validation accuracy "
+                    f"for {config.early_stopping} epochs; kept epoch "
+                    f"{best_epoch_number(history)} ({best[0]:.2%})"
+                )
+                return history
+    if best is not None:
+        network.set_parameters(best[1][0::2], best[1][1::2])
+    history.message = f"completed {config.epochs} epochs"
+    return history
+
+
+def gradient_step(
+    network: Network,
+    optimizer: Any,
+    X: Array,
+    Y: Array,
+    eta: float,
+    config: TrainingConfig,
+    rng: np.random.Generator,
+) -> float:
+    """One step of gradient descent on one mini-batch; returns the mini-batch's cost.
+
+    With weight decay lambda the cost is C = C_0 + (lambda/2) sum w^2, so each weight's
+    gradient gains lambda w (biases are not decayed).
+    """
+    forward = network.forward(X, config.dropout, rng)
+    cost = network.cost.value(forward.output, Y)
+    gradients = network.backward(forward, Y)
+    flat = []
+    for w, (dW, db) in zip(network.weights, gradients, strict=True):
+        if config.weight_decay:
+            dW += config.weight_decay * w
+        flat += [dW, db]
+    optimizer.step(network.parameters(), flat, eta)
+    return cost
+
+
+def best_epoch_number(history: History) -> int:
+    best = history.best_epoch("validation_accuracy")
+    return best.epoch if best is not None else 0
+
+
+def fill(record: EpochRecord, name: str, data: LabelledSet | None, network: Network) -> None:
+    """Store cost and accuracy on ``data`` into ``record``'s ``name``_cost/_accuracy fields."""
+    if data is None:
+        return
+    result: Evaluation = evaluate(network, data.X, data.labels)
+    setattr(record, f"{name}_cost", result.cost)
+    setattr(record, f"{name}_accuracy", result.accuracy)
+
+
+def checked_set(network: Network, X: Array, labels: NDArray[np.integer], name: str) -> Array:
+    """X as the network's dtype, with labels that match it; InputError otherwise."""
+    X = np.asarray(X)
+    labels = np.asarray(labels)
+    if X.ndim != 2 or X.shape[1] != network.sizes[0]:
+        raise InputError(f"{name} inputs have shape {X.shape}, expected (m, {network.sizes[0]})")
+    if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
+        raise InputError(
+            f"{name} labels must be {X.shape[0]} whole numbers, got shape {labels.shape} "
+            f"of {labels.dtype}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= network.sizes[-1]):
+        raise InputError(f"{name} labels must lie in 0..{network.sizes[-1] - 1}")
+    if X.shape[0] == 0:
+        raise InputError(f"the {name} set is empty")
+    X = X.astype(network.dtype, copy=False)
+    if not np.isfinite(X).all():
+        raise InputError(f"{name} inputs contain NaN or infinite values")
+    return X
+
+
+def checked_pair(
+    network: Network, pair: tuple[Array, NDArray[np.integer]] | None, name: str
+) -> LabelledSet | None:
+    if pair is None or np.asarray(pair[1]).size == 0:
+        return None
+    return LabelledSet(checked_set(network, pair[0], pair[1], name), np.asarray(pair[1]))
