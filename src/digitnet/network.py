@@ -95,6 +95,31 @@ class Network:
             self.weights.append(w.astype(self.dtype))  # (n_out, n_in)
             self.biases.append(b.astype(self.dtype))  # (n_out,)
 
+    @classmethod
+    def from_arrays(
+        cls,
+        weights: Sequence[Array],
+        biases: Sequence[Array],
+        activation: str = "sigmoid",
+        output_activation: str = "sigmoid",
+        cost: str = "quadratic",
+    ) -> Network:
+        """A network with the given parameters (copied); shapes must chain layer to layer."""
+        if len(weights) != len(biases) or not weights:
+            raise InputError(f"got {len(weights)} weight matrices and {len(biases)} bias vectors")
+        sizes = [np.shape(weights[0])[-1]] + [np.shape(w)[0] for w in weights]
+        network = cls(sizes, activation, output_activation, cost, "xavier",
+                      np.asarray(weights[0]).dtype, seed=0)
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            expected = (sizes[layer + 1], sizes[layer])
+            if np.shape(w) != expected or np.shape(b) != (sizes[layer + 1],):
+                raise InputError(
+                    f"layer {layer}: weights {np.shape(w)} and biases {np.shape(b)} do not chain; "
+                    f"expected {expected} and ({sizes[layer + 1]},)"
+                )
+        network.set_parameters(weights, biases)
+        return network
+
     # --- description ---------------------------------------------------------------------------
     @property
     def num_layers(self) -> int:
