@@ -4,6 +4,16 @@ Pillow is imported only inside the picture functions, so loading datasets needs 
 """
 
 from digitnet.data.idx import read_idx
+from digitnet.data.preprocess import PreparedDigit, load_image, prepare_digit
 from digitnet.data.sources import DATASETS, Dataset, load_dataset, one_hot
 
-__all__ = ["DATASETS", "Dataset", "load_dataset", "one_hot", "read_idx"]
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "PreparedDigit",
+    "load_dataset",
+    "load_image",
+    "one_hot",
+    "prepare_digit",
+    "read_idx",
+]

@@ -1,0 +1,81 @@
+"""Shared fixtures: where the real MNIST files are, and digits drawn as strokes with Pillow."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def find_mnist_dir() -> tuple[Path, str | None]:
+    """The real MNIST folder (``$DIGITNET_MNIST_DIR`` or ``../shared/data/mnist``), and why not."""
+    env = os.environ.get("DIGITNET_MNIST_DIR")
+    folder = Path(env) if env else Path(__file__).resolve().parents[2] / "shared/data/mnist"
+    missing = [name for name in MNIST_FILES if not (folder / name).is_file()]
+    return folder, (f"missing {', '.join(missing)}" if missing else None)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder holding the four real MNIST .gz files; skips the test when it is absent."""
+    folder, problem = find_mnist_dir()
+    if problem:
+        pytest.skip(f"real MNIST not found at {folder}: {problem} "
+                    "(set DIGITNET_MNIST_DIR to the folder holding the four .gz files)")
+    return folder
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, start: float = 0, end: float = 360,
+             steps: int = 48) -> list[tuple[float, float]]:
+    """Points on an ellipse arc; angles in degrees, 0 = right, 90 = down (image coordinates)."""
+    return [(cx + rx * math.cos(math.radians(start + (end - start) * i / steps)),
+             cy + ry * math.sin(math.radians(start + (end - start) * i / steps)))
+            for i in range(steps + 1)]
+
+
+# Each digit as strokes (polylines) in a unit box: x in [0, 0.6], y in [0, 1] (down).
+STROKES: dict[int, list[list[tuple[float, float]]]] = {
+    0: [_ellipse(0.3, 0.5, 0.27, 0.48)],
+    1: [[(0.18, 0.2), (0.36, 0.0), (0.36, 1.0)]],
+    2: [[*_ellipse(0.3, 0.28, 0.27, 0.26, 180, 380), (0.0, 1.0), (0.6, 1.0)]],
+    3: [_ellipse(0.3, 0.25, 0.25, 0.24, 200, 450), _ellipse(0.3, 0.73, 0.28, 0.26, 270, 520)],
+    4: [[(0.45, 1.0), (0.45, 0.0), (0.0, 0.68), (0.6, 0.68)]],
+    5: [[(0.55, 0.0), (0.08, 0.0), (0.04, 0.45)], _ellipse(0.28, 0.68, 0.3, 0.3, 220, 505)],
+    6: [[(0.5, 0.0), (0.12, 0.45)], _ellipse(0.3, 0.7, 0.27, 0.29)],
+    7: [[(0.0, 0.0), (0.6, 0.0), (0.22, 1.0)]],
+    8: [_ellipse(0.3, 0.25, 0.22, 0.24), _ellipse(0.3, 0.74, 0.28, 0.26)],
+    9: [_ellipse(0.3, 0.28, 0.27, 0.28), [(0.57, 0.3), (0.5, 1.0)]],
+}
+
+
+def draw_digit(digit: int, *, canvas: tuple[int, int] = (600, 400), left: int = 60,
+               top: int = 40, height: int = 300, stroke: int = 30, ink: Any = 0,
+               paper: Any = 255, mode: str = "L") -> Any:
+    """A PIL image of ``digit`` drawn as thick strokes, dark on light by default.
+
+    ``canvas`` is (width, height); the digit's unit box is placed at (left, top), ``height`` tall.
+    """
+    from PIL import Image, ImageDraw
+
+    image = Image.new(mode, canvas, paper)
+    pen = ImageDraw.Draw(image)
+    for line in STROKES[digit]:
+        points = [(left + x * height, top + y * height) for x, y in line]
+        pen.line(points, fill=ink, width=stroke, joint="curve")
+        for x, y in (points[0], points[-1]):  # round caps
+            pen.ellipse((x - stroke / 2, y - stroke / 2, x + stroke / 2, y + stroke / 2),
+                        fill=ink)
+    return image
+
+
+@pytest.fixture
+def digit_drawer() -> Callable[..., Any]:
+    """:func:`draw_digit`, as a fixture for tests in other files."""
+    return draw_digit
