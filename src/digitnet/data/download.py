@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import http.client
 import os
 import tempfile
 import time
@@ -155,7 +156,7 @@ def _fetch(url: str, out: BinaryIO, timeout: float, progress: Progress | None) -
         raise _FatalError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise _RetryableError(_describe(exc.reason)) from None
-    except (OSError, ValueError) as exc:  # timeouts, resets, IncompleteRead, bad URLs
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, resets, cut-offs
         raise _RetryableError(_describe(exc)) from None
     if total is not None and done != total:
         raise _RetryableError(f"connection dropped after {done} of {total} bytes")
