@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import http.client
 import os
+import socket
 import tempfile
 import time
 import urllib.error
@@ -52,7 +53,7 @@ class _RetryableError(Exception):
 
 
 class _FatalError(Exception):
-    """A failure that the same URL will repeat (404, checksum mismatch): go to the next mirror."""
+    """A failure that the same URL will repeat (404, mismatch, no server): go to the next mirror."""
 
 
 def download_file(
@@ -70,7 +71,8 @@ def download_file(
     The result is ``dest_dir / file.remote_name``. Each mirror is tried up to ``retries`` times for
     errors that may pass (timeouts, dropped connections, server errors), sleeping
     ``backoff * 2**attempt`` seconds in between; a 4xx answer or a checksum mismatch moves on to
-    the next mirror at once.
+    the next mirror at once, and so do a refused connection and an unknown host name (no server,
+    or no network), so that an offline machine learns it quickly.
 
     Raises:
         DownloadError: no mirror delivered a verified copy; the message lists every URL tried.
@@ -155,6 +157,8 @@ def _fetch(url: str, out: BinaryIO, timeout: float, progress: Progress | None) -
             raise _RetryableError(f"HTTP {exc.code} {exc.reason}") from None
         raise _FatalError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (ConnectionRefusedError, socket.gaierror)):
+            raise _FatalError(_describe(exc.reason)) from None  # no server, or offline
         raise _RetryableError(_describe(exc.reason)) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, resets, cut-offs
         raise _RetryableError(_describe(exc)) from None
