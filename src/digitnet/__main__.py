@@ -1,0 +1,5 @@
+"""``python -m digitnet``: the same as the ``digitnet`` command."""
+
+from digitnet.cli import main
+
+raise SystemExit(main())
