@@ -1,0 +1,97 @@
+"""What does the network think a 3 looks like? Gradient ascent on the input.
+
+Training asks how the cost changes with the weights; here the weights stay fixed and we ask how
+the network's confidence in one digit k changes with the input pixels x. The objective is
+
+    J(x) = log p_k(x),   p_j = a^L_j / sum_i a^L_i     (for a softmax output, sum_i a^L_i = 1)
+
+and its gradient comes from the same backpropagation equations as training, carried one step
+further, past the first layer, to the input:
+
+    grad_a J = e_k / a_k - 1 / sum_i a_i                 dJ/da^L
+    delta^L  = sigma'(z^L) (*) grad_a J                   BP1 (the Jacobian product for softmax)
+    delta^l  = (W^{l+1}.T delta^{l+1}) (*) sigma'(z^l)     BP2
+    dJ/dx    = W^1.T delta^1                               one more step of BP2, without sigma'
+
+In row form (batches are rows) the last line reads ``delta @ W``. Climbing that gradient from
+random noise gives an image the network is sure is a k, and it rarely looks like one: the network
+learned to separate the training digits, not what digits look like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitnet.activations import Array
+from digitnet.network import Network
+
+TINY = 1e-12  # keeps log and division away from zero activations
+
+
+def input_gradient(network: Network, X: Array, grad_output: Array) -> Array:
+    """Backpropagate dJ/da^L (m, n_out) to the input: dJ/dX, shape (m, n_in).
+
+    ``X`` is a batch (m, n_in); ``grad_output`` the gradient of some objective J with respect to
+    the output activations a^L of each example.
+    """
+    X = network.check_inputs(X)
+    forward = network.forward(X)
+    L = network.num_layers - 1
+    delta = network.output_activation.backward(  # BP1, (m, n_L)
+        forward.zs[L], forward.activations[L], np.asarray(grad_output, dtype=network.dtype))
+    for layer in range(L, 0, -1):
+        grad_a = delta @ network.weights[layer]  # (m, n_{layer-1}): W.T delta, as rows
+        delta = network.activation.backward(  # BP2, (m, n_{layer-1})
+            forward.zs[layer - 1], forward.activations[layer - 1], grad_a)
+    gradient: Array = delta @ network.weights[0]  # (m, n_in)
+    return gradient
+
+
+def log_probability_gradient(output: Array, digit: int) -> Array:
+    """dJ/da^L for J = log(a_k / sum_i a_i), the log of the share of output k; (m, n_out)."""
+    a = np.clip(output, TINY, None)  # (m, n_out)
+    grad: Array = np.ones_like(a) * (-1.0 / a.sum(axis=1, keepdims=True))  # (m, n_out)
+    grad[:, digit] += 1.0 / a[:, digit]
+    return grad
+
+
+@dataclass(frozen=True)
+class Dream:
+    """The result of gradient ascent: the image (n_in,) in [0, 1], the start and the trace.
+
+    ``start`` is the noise it began from; ``probabilities[t]`` is p_k after t steps.
+    """
+
+    digit: int
+    image: Array
+    start: Array
+    probabilities: list[float]
+
+
+def dream(network: Network, digit: int, rng: np.random.Generator, steps: int = 100,
+          step_size: float = 0.02) -> Dream:
+    """Climb log p_digit from uniform noise, keeping every pixel in [0, 1].
+
+    Each step moves x by ``step_size`` along the gradient divided by its root mean square, so the
+    step size means "pixels change by about this much" whatever the network's scale.
+    """
+    n_in = network.sizes[0]
+    x = rng.random((1, n_in)).astype(network.dtype)  # (1, n_in)
+    start = x[0].copy()
+    trace = [probability(network, x, digit)]
+    for _ in range(steps):
+        output = np.atleast_2d(network.feedforward(x))  # (1, n_out)
+        g = input_gradient(network, x, log_probability_gradient(output, digit))  # (1, n_in)
+        rms = float(np.sqrt(np.mean(g.astype(np.float64) ** 2)))
+        if rms < TINY:
+            break
+        x = np.clip(x + step_size * g / rms, 0.0, 1.0).astype(network.dtype)
+        trace.append(probability(network, x, digit))
+    return Dream(digit, x[0], start, trace)
+
+
+def probability(network: Network, x: Array, digit: int) -> float:
+    """p_digit for one input x (1, n_in) or (n_in,)."""
+    return float(np.atleast_2d(network.predict_proba(x))[0, digit])

@@ -1,0 +1,151 @@
+"""The JSON the web API takes and gives, as pydantic models (they become the OpenAPI schema).
+
+Layers of neurons are numbered as in the book: layer 0 is the input (784 pixels), layer L the
+output (ten digits). The weights *into* layer l (l >= 1) are ``network.weights[l - 1]``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+Pixel = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class ErrorResponse(BaseModel):
+    """Every error: one line saying what is wrong (and, for validation, where)."""
+
+    error: str = Field(examples=["pixels: expected 784 numbers, got 10"])
+
+
+class PixelsRequest(BaseModel):
+    """A digit as the network takes it: 784 intensities in [0, 1], row by row, white on black."""
+
+    pixels: list[Pixel] = Field(description="the 28x28 image flattened row by row",
+                                max_length=100_000)
+
+
+class NoiseRequest(BaseModel):
+    """Random noise; the same seed gives the same picture. Without one, the server picks one."""
+
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+class DreamRequest(BaseModel):
+    """Gradient ascent on the input, from noise, towards one digit."""
+
+    digit: int = Field(ge=0, le=9, description="the digit the network should see")
+    steps: int = Field(default=100, ge=1, le=1000, description="gradient ascent steps")
+    step_size: float = Field(default=0.02, gt=0.0, le=1.0, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+class LayerState(BaseModel):
+    """One layer of neurons during a prediction.
+
+    ``z`` (None for the input) and ``activations`` hold every neuron; ``shown`` lists the
+    neurons a picture should draw (all of a small layer; the most active of a large one).
+    """
+
+    index: int
+    kind: str = Field(description="input, hidden or output")
+    size: int
+    activation: str | None
+    z: list[float] | None
+    activations: list[float]
+    shown: list[int]
+
+
+class Stage(BaseModel):
+    """One stage of preparing a picture like MNIST, as a grayscale PNG data URL."""
+
+    name: str
+    caption: str
+    width: int
+    height: int
+    image: str = Field(description="data:image/png;base64,...")
+
+
+class Prediction(BaseModel):
+    """What the network made of one input, and everything it computed on the way.
+
+    ``connections[l]`` lists the strongest contributions from layer l to layer l + 1 between
+    shown neurons, as [source, target, w * a]: the sign tells whether it excites or inhibits.
+    """
+
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    layers: list[LayerState]
+    connections: list[list[tuple[int, int, float]]]
+    stages: list[Stage] | None = None
+
+
+class NoiseResponse(BaseModel):
+    seed: int
+    prediction: Prediction
+
+
+class DreamResponse(BaseModel):
+    """The dreamed image (also ``prediction.layers[0].activations``), its start and trace."""
+
+    digit: int
+    seed: int
+    start: list[float]
+    image: list[float]
+    probabilities: list[float] = Field(description="p_digit after each step, from the start")
+    prediction: Prediction
+
+
+class TestSetInfo(BaseModel):
+    available: bool
+    reason: str | None = None
+    name: str | None = None
+    count: int = 0
+    misclassified: int = 0
+    accuracy: float | None = None
+
+
+class ModelInfo(BaseModel):
+    """The network's architecture, how it was made (its file's metadata) and its test set."""
+
+    layers: list[int]
+    activation: str
+    output_activation: str
+    cost: str
+    num_parameters: int
+    description: str
+    test_accuracy: float | None
+    metadata: dict[str, Any]
+    test_set: TestSetInfo
+
+
+class LayerWeights(BaseModel):
+    """The weights into layer ``layer``: ``weights[j][k]`` joins neuron k of layer - 1 to j."""
+
+    layer: int
+    shape: tuple[int, int]
+    weights: list[list[float]]
+    biases: list[float]
+
+
+class NeuronWeights(BaseModel):
+    """One neuron's incoming weights and bias; ``image_side`` is 28 when they form a picture."""
+
+    layer: int
+    neuron: int
+    bias: float
+    weights: list[float]
+    image_side: int | None
+
+
+class TestItem(BaseModel):
+    """A test image at ``position`` in the browsing order (misclassified first)."""
+
+    position: int
+    index: int = Field(description="its index in the test set")
+    label: int
+    predicted: int
+    correct: bool
+    prediction: Prediction

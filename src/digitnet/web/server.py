@@ -1,0 +1,113 @@
+"""Serving the app with uvicorn: ``run`` for ``digitnet serve``, ``background_server`` for tests.
+
+The server binds 127.0.0.1 unless told otherwise: the page is for the person at the machine.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitnet.activations import Array
+from digitnet.errors import DigitnetError
+from digitnet.model_io import Model, load_model
+from digitnet.web.app import create_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def dataset_name(model: Model) -> str | None:
+    """The dataset recorded in the model's metadata (a name, or a dict with a ``name``)."""
+    recorded: Any = model.metadata.get("dataset")
+    if isinstance(recorded, dict):
+        recorded = recorded.get("name")
+    return recorded if isinstance(recorded, str) and recorded else None
+
+
+def load_test_set(model: Model, data_dir: Path | None = None
+                  ) -> tuple[tuple[Array, np.ndarray] | None, str, str | None]:
+    """The test set of the model's dataset, without downloading: (set or None, name, why not)."""
+    from digitnet.data import load_dataset
+
+    name = dataset_name(model)
+    if name is None:
+        return None, "test", "the model file does not say which dataset it was trained on"
+    try:
+        dataset = load_dataset(name, data_dir=data_dir, download=False)
+    except DigitnetError as error:
+        return None, name, f"cannot load the {name} test set: {error}"
+    if dataset.x_test.shape[1:] != (model.network.sizes[0],):
+        inputs = model.network.sizes[0]
+        return None, name, f"the {name} images do not fit a network of {inputs} inputs"
+    return (dataset.x_test, dataset.y_test), name, None
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port); IPv4 or IPv6 as host says."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
+def address(sock: socket.socket) -> str:
+    """The page's URL for a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def run(model_path: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+        data_dir: Path | None = None) -> None:
+    """Load the model (and its test set, when it can be found), print the address and serve.
+
+    Raises ModelFileError for a bad model file and OSError when the port cannot be bound.
+    """
+    import uvicorn
+
+    model = load_model(model_path)
+    test_set, name, note = load_test_set(model, data_dir)
+    app = create_app(model, test_set, test_set_name=name, test_set_note=note)
+    sock = bind(host, port)
+    print(f"digitnet: serving {model_path} at {address(sock)}  (Ctrl-C to stop)", flush=True)
+    if note:
+        print(f"digitnet: no test-set browser: {note}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
+
+
+@contextmanager
+def background_server(app: Any, host: str = DEFAULT_HOST, port: int = 0,
+                      timeout: float = 10.0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread; yields its base URL, stops it on exit."""
+    import uvicorn
+
+    sock = bind(host, port)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.01)
+    try:
+        yield address(sock).rstrip("/")
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
