@@ -142,6 +142,7 @@ def coerce(name: str, value: Any, kind: type) -> Any:
         return value
     if kind is str and isinstance(value, str):
         return value
-    raise ConfigError(f"{name} must be a {kind.__name__}, got {value!r}")
+    described = {int: "a whole number", float: "a number", str: "a name"}.get(kind, kind.__name__)
+    raise ConfigError(f"{name} must be {described}, got {value!r}")
 
 
