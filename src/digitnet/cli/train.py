@@ -229,7 +229,6 @@ def train_and_save(config: TrainingConfig, preset: str, dataset_name: str,
     from ..metrics import evaluate
     from ..model_io import save_model
     from ..network import Network
-    from ..training import train
 
     check_layers_fit(config.layers, IMAGE_PIXELS, NUM_CLASSES, "digit")
     if out.is_dir():
@@ -245,21 +244,10 @@ def train_and_save(config: TrainingConfig, preset: str, dataset_name: str,
     print(f"{network}; {config.optimizer}, eta {config.learning_rate:g} ({config.schedule}), "
           f"mini-batches of {config.mini_batch_size}, {config.epochs} epochs, seed {config.seed}",
           flush=True)
-    validation = (data.x_val, data.y_val) if counts["validation"] else None
-    display = Display(config.epochs, quiet)
-    previous = signal.signal(signal.SIGINT, display.request_stop)
-    started = time.perf_counter()
-    try:
-        if not quiet:
-            print("Training (Ctrl-C stops after the current mini-batch and saves)", flush=True)
-        history = train(network, data.x_train, data.y_train, config, validation=validation,
-                        test=(data.x_test, data.y_test), callback=display)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        display.close_bar()
-    seconds = time.perf_counter() - started
-    test = evaluate(network, data.x_test, data.y_test)
-    val = evaluate(network, data.x_val, data.y_val) if validation else None
+    history, seconds = train_interruptibly(network, data, config, quiet)
+    with quiet_numpy():
+        test = evaluate(network, data.x_test, data.y_test)
+        val = evaluate(network, data.x_val, data.y_val) if counts["validation"] else None
     metadata = {
         "preset": preset,
         "config": config.to_dict(),
@@ -272,6 +260,35 @@ def train_and_save(config: TrainingConfig, preset: str, dataset_name: str,
     }
     save_model(out, network, metadata)
     return report(history, test.accuracy, counts["test"], seconds, out)
+
+
+def quiet_numpy() -> Any:
+    """A diverging run overflows; training notices it, keeps the last good parameters and says
+    so in one line, so NumPy's own overflow warnings would only repeat it, less clearly."""
+    import numpy as np
+
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def train_interruptibly(network: Any, data: Any, config: TrainingConfig,
+                        quiet: bool) -> tuple[History, float]:
+    """Run the training loop with Ctrl-C meaning "stop after this mini-batch"."""
+    from ..training import train
+
+    validation = (data.x_val, data.y_val) if len(data.y_val) else None
+    display = Display(config.epochs, quiet)
+    previous = signal.signal(signal.SIGINT, display.request_stop)
+    started = time.perf_counter()
+    try:
+        if not quiet:
+            print("Training (Ctrl-C stops after the current mini-batch and saves)", flush=True)
+        with quiet_numpy():
+            history = train(network, data.x_train, data.y_train, config, validation=validation,
+                            test=(data.x_test, data.y_test), callback=display)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        display.close_bar()
+    return history, time.perf_counter() - started
 
 
 def results(history: History, test_accuracy: float, test_cost: float,
@@ -293,7 +310,7 @@ def report(history: History, test_accuracy: float, test_count: int, seconds: flo
     """The closing lines; the exit code follows how training stopped."""
     code = ExitCode.OK
     if history.stop_reason == "diverged":
-        fail(f"{history.message} (saved them to {out})")
+        fail(f"{history.message} Saved them to {out}.")
         code = ExitCode.DIVERGED
     elif history.stop_reason == "interrupted":
         print(f"Interrupted: {history.message}; saved what was learned so far.", flush=True)
