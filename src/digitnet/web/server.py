@@ -24,12 +24,22 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def dataset_name(model: Model) -> str | None:
-    """The dataset recorded in the model's metadata (a name, or a dict with a ``name``)."""
+def test_set_source(model: Model, data_dir: Path | None) -> tuple[str | None, Path | None]:
+    """The dataset recorded in the model's metadata, and where its files were, as the CLI does.
+
+    The metadata holds ``{"name": ..., "source": ...}`` (or just a name); ``mnist-sample``, the
+    offline fallback of ``default``, is loaded as ``default``.
+    """
     recorded: Any = model.metadata.get("dataset")
-    if isinstance(recorded, dict):
-        recorded = recorded.get("name")
-    return recorded if isinstance(recorded, str) and recorded else None
+    if isinstance(recorded, str):
+        recorded = {"name": recorded}
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
+        return None, data_dir
+    name = recorded["name"]
+    source = Path(str(recorded.get("source", "")))
+    if data_dir is None and recorded.get("source") and source.is_dir():
+        data_dir = source
+    return (name if name in ("mnist", "fashion-mnist") else "default"), data_dir
 
 
 def load_test_set(model: Model, data_dir: Path | None = None
@@ -37,17 +47,17 @@ def load_test_set(model: Model, data_dir: Path | None = None
     """The test set of the model's dataset, without downloading: (set or None, name, why not)."""
     from digitnet.data import load_dataset
 
-    name = dataset_name(model)
+    name, folder = test_set_source(model, data_dir)
     if name is None:
         return None, "test", "the model file does not say which dataset it was trained on"
     try:
-        dataset = load_dataset(name, data_dir=data_dir, download=False)
+        dataset = load_dataset(name, data_dir=folder, download=False)
     except DigitnetError as error:
         return None, name, f"cannot load the {name} test set: {error}"
     if dataset.x_test.shape[1:] != (model.network.sizes[0],):
         inputs = model.network.sizes[0]
         return None, name, f"the {name} images do not fit a network of {inputs} inputs"
-    return (dataset.x_test, dataset.y_test), name, None
+    return (dataset.x_test, dataset.y_test), dataset.name, None
 
 
 def bind(host: str, port: int) -> socket.socket:

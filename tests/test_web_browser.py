@@ -1,0 +1,143 @@
+"""End to end: the real page in headless Chromium, served by uvicorn, driven like a person would.
+
+A network trained for one epoch on the real MNIST is served on a free loopback port; Playwright
+draws a 7 with mouse events on the canvas, waits for the answer, checks the layers were drawn,
+clicks a hidden neuron and waits for its weight map. Skips with the reason when MNIST, Playwright
+or Chromium is missing (``.ci/run`` installs Debian's chromium). With DIGITNET_SAVE_SCREENSHOT=1
+the screenshot is also copied to docs/screenshot.png for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.mnist]
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+# A 7 on the 280x280 pad, as fractions of its side: the bar, then the stem.
+SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (or $DIGITNET_CHROMIUM); skips the test when there is none."""
+    path = os.environ.get("DIGITNET_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.skip("Chromium not found: apt-get install chromium (or set DIGITNET_CHROMIUM)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server_url(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app for a 784-16-16-10 network trained one epoch on MNIST, served on loopback."""
+    from digitnet import Network, train
+    from digitnet.data import load_dataset
+    from digitnet.model_io import load_model, save_model
+    from digitnet.presets import PRESETS
+    from digitnet.web import background_server, create_app
+    from digitnet.web.server import load_test_set
+
+    config = PRESETS["3b1b-tuned"].replace(epochs=1)
+    data = load_dataset("mnist", data_dir=mnist_dir, download=False)
+    network = Network(config.layers, config.activation, config.output_activation, config.cost,
+                      config.init, seed=config.seed)
+    train(network, data.x_train, data.y_train, config)
+    path = save_model(tmp_path_factory.mktemp("model") / "mnist.npz", network,
+                      {"dataset": {"name": "mnist", "source": str(mnist_dir)}})
+    model = load_model(path)
+    test_set, name, note = load_test_set(model)
+    assert note is None, note
+    with background_server(create_app(model, test_set, test_set_name=name)) as url:
+        yield url
+
+
+@pytest.fixture
+def page(server_url: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    executable = chromium_path()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1480, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(server_url + "/")
+            yield page
+            assert not errors, f"JavaScript errors on the page: {errors}"
+        finally:
+            browser.close()
+
+
+def draw(page: Any, strokes: list[tuple[float, float]]) -> None:
+    """Drag the mouse along the points (fractions of the pad's side), pressed."""
+    box = page.locator("#pad").bounding_box()
+    points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in strokes]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=12)
+    page.mouse.up()
+
+
+def settled(page: Any) -> None:
+    """Wait until no prediction is in flight or waiting and an answer is shown."""
+    page.wait_for_function("() => !inFlight && !dirty && "
+                           "document.getElementById('answer').dataset.state === 'ready'",
+                           timeout=10_000)
+
+
+def test_draw_a_seven_and_look_inside(page: Any, tmp_path: Path) -> None:
+    assert page.locator("#answer").inner_text() == "?"  # an empty pad asks for a digit
+    assert "Draw a digit" in page.locator("#answer-caption").inner_text()
+
+    draw(page, SEVEN)
+    settled(page)
+    assert page.locator("#answer").inner_text() == "7", page.locator("#answer-caption").inner_text()
+    assert page.locator("#stages figure").count() == 5  # every preparation stage is shown
+
+    # Every layer drawn: 784 input pixels, 16 + 16 hidden neurons, 10 outputs, and links.
+    assert page.locator("#net rect.pixel").count() == 784
+    for layer, size in ((1, 16), (2, 16), (3, 10)):
+        assert page.locator(f'#net circle.neuron[data-layer="{layer}"]').count() == size
+    assert page.locator("#net line.link").count() > 0
+
+    page.locator('#net circle.neuron[data-layer="1"]').nth(3).click()
+    page.wait_for_selector("#weight-map-box:not([hidden])", timeout=5_000)
+    assert "Hidden layer 1, neuron" in page.locator("#neuron-info").inner_text()
+
+    page.wait_for_function("() => document.getElementById('test-caption').innerText"
+                           ".includes('the network says')", timeout=5_000)
+    shot = tmp_path / "screenshot.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("DIGITNET_SAVE_SCREENSHOT"):
+        DOCS.mkdir(exist_ok=True)
+        shutil.copyfile(shot, DOCS / "screenshot.png")
+
+
+def test_noise_dream_clear_and_test_set(page: Any) -> None:
+    page.locator("#noise").click()
+    settled(page)
+    assert "random noise" in page.locator("#answer-caption").inner_text()
+
+    page.locator("#dream-digit").select_option("3")
+    page.locator("#dream").click()
+    page.wait_for_function("() => document.getElementById('answer-caption').innerText"
+                           ".includes('sure it sees a 3')", timeout=10_000)
+
+    page.locator("#test-next").click()
+    page.wait_for_function("() => document.getElementById('answer-caption').innerText"
+                           ".startsWith('Test image')", timeout=5_000)
+    assert page.locator("#answer").inner_text().isdigit()
+
+    page.locator("#clear").click()
+    assert page.locator("#answer").inner_text() == "?"
+    assert page.locator("#net line.link").count() == 0
