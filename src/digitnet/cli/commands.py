@@ -170,7 +170,7 @@ def run_serve(args: argparse.Namespace) -> ExitCode:
     import importlib
 
     try:
-        run = importlib.import_module("digitnet.web.app").run
+        run = importlib.import_module("digitnet.web").run
     except ImportError as error:
         missing = (error.name or "").split(".")[0]
         if missing in WEB_PACKAGES:
@@ -178,7 +178,7 @@ def run_serve(args: argparse.Namespace) -> ExitCode:
                                "pip install 'digitnet[web]'") from None
         raise CommandError(f"the web app cannot be loaded: {error}") from None
     except AttributeError:
-        raise CommandError("the web app has no run() function (digitnet.web.app)") from None
+        raise CommandError("the web app has no run() function (digitnet.web)") from None
     from ..model_io import load_model
 
     model_path: Path | None = args.model
@@ -198,5 +198,9 @@ def run_serve(args: argparse.Namespace) -> ExitCode:
         if code != ExitCode.OK:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
-    run(model_path, args.host, args.port, args.data_dir)
+    try:
+        run(model_path, args.host, args.port, args.data_dir)
+    except KeyboardInterrupt:  # Ctrl-C is how a server is meant to stop
+        pass
+    print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

