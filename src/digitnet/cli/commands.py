@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -198,9 +199,7 @@ def run_serve(args: argparse.Namespace) -> ExitCode:
         if code != ExitCode.OK:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
         run(model_path, args.host, args.port, args.data_dir)
-    except KeyboardInterrupt:  # Ctrl-C is how a server is meant to stop
-        pass
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK
