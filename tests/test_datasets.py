@@ -181,3 +181,11 @@ def test_one_hot() -> None:
         one_hot(np.array([10]))
     with pytest.raises(DataError, match="one-dimensional"):
         one_hot(np.zeros((2, 2), np.int64))
+
+
+def test_default_reports_broken_files_instead_of_falling_back(
+    tmp_path: Path, no_data: list[str]
+) -> None:
+    _write_dataset(tmp_path / "bad", np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
+    with pytest.raises(DataError, match="3 images but 2 labels"):
+        load_dataset("default", data_dir=tmp_path / "bad", mirrors=no_data)

