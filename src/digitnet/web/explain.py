@@ -25,7 +25,8 @@ STAGE_SIDE = 280  # stage pictures are sent at most this large
 
 def rounded(values: Array) -> list[float]:
     """A flat list of floats rounded to ``DIGITS`` decimals (smaller JSON, same picture)."""
-    return [float(v) for v in np.round(np.asarray(values, np.float64).ravel(), DIGITS)]
+    result: list[float] = np.round(np.asarray(values, np.float64).ravel(), DIGITS).tolist()
+    return result
 
 
 def shown_neurons(activations: Array, limit: int = MAX_SHOWN) -> NDArray[np.intp]:
