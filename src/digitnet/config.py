@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .activations import ACTIVATIONS
-
 from .errors import ConfigError
 from .initializers import INITIALIZERS
 from .network import DTYPES, compatible_cost, hidden_activation, validate_sizes
@@ -70,7 +69,8 @@ class TrainingConfig:
         lookup(OPTIMIZERS, self.optimizer, "optimizer")
         lookup(SCHEDULES, self.schedule, "schedule")
         lookup(DTYPES, self.dtype, "dtype")
-        require(self.learning_rate > 0, f"the learning rate must be positive, got {self.learning_rate}")
+        require(self.learning_rate > 0,
+                f"the learning rate must be positive, got {self.learning_rate}")
         require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
         require(self.weight_decay >= 0, f"weight decay must be >= 0, got {self.weight_decay}")
         require(self.step_size >= 1, f"the schedule's step size must be >= 1, got {self.step_size}")

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Array
+from .errors import InputError
 from .network import Network
 
 # Examples evaluated at once: bounds memory for any test-set size.
@@ -57,7 +58,7 @@ class Evaluation:
 
 
 def evaluate(network: Network, X: Array, labels: NDArray[np.integer]) -> Evaluation:
-    """Cost, accuracy and confusion matrix of ``network`` on X (m, n_in) with integer labels (m,)."""
+    """Cost, accuracy and confusion matrix of ``network`` on X (m, n_in), integer labels (m,)."""
     predicted, output = predict_in_chunks(network, X)
     targets = one_hot(labels, network.sizes[-1], output.dtype)
     cost = network.cost.value(output, targets) if labels.size else float("nan")
@@ -69,6 +70,12 @@ def evaluate(network: Network, X: Array, labels: NDArray[np.integer]) -> Evaluat
 def one_hot(labels: NDArray[np.integer], num_classes: int = 10,
             dtype: type[np.floating] | np.dtype[np.floating] = np.float32) -> Array:
     """Labels (m,) as one-hot rows (m, num_classes): y_j = 1 for j = label, else 0."""
-    result = np.zeros((labels.shape[0], num_classes), dtype=dtype)
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise InputError(f"labels must be one-dimensional, got shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise InputError(f"labels must lie in 0..{num_classes - 1}, "
+                         f"found {labels.min()}..{labels.max()}")
+    result = np.zeros((labels.shape[0], num_classes), dtype=dtype)  # (m, num_classes)
     result[np.arange(labels.shape[0]), labels] = 1
     return result

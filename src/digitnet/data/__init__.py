@@ -5,7 +5,8 @@ Pillow is imported only inside the picture functions, so loading datasets needs 
 
 from digitnet.data.idx import read_idx
 from digitnet.data.preprocess import PreparedDigit, load_image, prepare_digit
-from digitnet.data.sources import DATASETS, Dataset, load_dataset, one_hot
+from digitnet.data.sources import DATASETS, Dataset, load_dataset
+from digitnet.metrics import one_hot
 
 __all__ = [
     "DATASETS",

@@ -105,20 +105,6 @@ class Dataset:
                 "test": len(self.y_test)}
 
 
-def one_hot(labels: np.ndarray, num_classes: int = NUM_CLASSES,
-            dtype: type[np.floating] = np.float32) -> np.ndarray:
-    """Turn labels (m,) of integers in 0..num_classes-1 into one-hot rows (m, num_classes)."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise DataError(f"labels must be one-dimensional, got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise DataError(f"labels must lie in 0..{num_classes - 1}, "
-                        f"found {labels.min()}..{labels.max()}")
-    encoded = np.zeros((labels.size, num_classes), dtype=dtype)  # (m, num_classes)
-    encoded[np.arange(labels.size), labels.astype(np.int64)] = 1
-    return encoded
-
-
 def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/digitnet``, or ``~/.cache/digitnet`` when the variable is unset."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
