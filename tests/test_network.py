@@ -69,7 +69,8 @@ def test_bad_input_is_a_clear_error(bad: np.ndarray, message: str) -> None:
      ({"sizes": [784, 0, 10]}, "positive"),
      ({"sizes": [784, 10], "activation": "swish"}, "unknown activation 'swish'"),
      ({"sizes": [784, 10], "activation": "softmax"}, "only be the output"),
-     ({"sizes": [784, 10], "cost": "cross_entropy", "output_activation": "relu"}, "between 0 and 1"),
+     ({"sizes": [784, 10], "cost": "cross_entropy", "output_activation": "relu"},
+      "between 0 and 1"),
      ({"sizes": [784, 10], "init": "zeros"}, "unknown initialisation"),
      ({"sizes": [784, 10], "dtype": np.int32}, "float32 or float64")],
 )
