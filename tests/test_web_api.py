@@ -8,12 +8,15 @@ that they are well formed, consistent with the network, and that bad requests ge
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the web extra is not installed")
 from fastapi.testclient import TestClient
@@ -170,6 +173,24 @@ def test_predict_refuses_what_is_not_json(client: TestClient) -> None:
     undecodable = client.post("/api/predict", content=b"\xff\xfe{",
                               headers={"content-type": "application/json"})
     error_of(undecodable, 400 if undecodable.status_code == 400 else 422)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6),
+                                                                       children, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=json_values, path=st.sampled_from(["/api/predict", "/api/noise", "/api/dream"]))
+def test_any_json_gets_an_answer_never_a_server_error(client: TestClient, body: Any,
+                                                      path: str) -> None:
+    response = client.post(path, content=json.dumps(body),
+                           headers={"content-type": "application/json"})
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.json()["error"]
 
 
 def test_request_bodies_are_size_limited(client: TestClient) -> None:

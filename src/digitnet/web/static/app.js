@@ -178,7 +178,7 @@ function layout() {
   const sizes = state.model ? state.model.layers : [784, 10];
   const p = state.prediction;
   const gridSide = CELL * GRID, gridX = 16, gridY = (SVG_H - gridSide) / 2;
-  const first = gridX + gridSide + 90, lastX = SVG_W - 180;
+  const first = gridX + gridSide + 90, lastX = SVG_W - 195;
   const columns = sizes.length - 1;
   return sizes.map((size, l) => {
     const acts = p ? p.layers[l].activations : new Array(size).fill(0);
@@ -239,10 +239,10 @@ function renderNetwork() {
         const prob = p ? p.probabilities[k] : 0, winner = p && p.digit === k;
         const lit = Math.abs(acts[k] / scale) > 0.45 ? " lit" : "";
         parts.push(`<text class="digit-label${lit}" x="${x}" y="${y + 5}">${k}</text>`);
-        parts.push(`<rect class="bar-bg" x="${x + 24}" y="${y - 7}" width="110" height="14" rx="3"/>`);
+        parts.push(`<rect class="bar-bg" x="${x + 24}" y="${y - 7}" width="100" height="14" rx="3"/>`);
         parts.push(`<rect class="bar${winner ? " winner" : ""}" x="${x + 24}" y="${y - 7}" ` +
-          `width="${(110 * prob).toFixed(1)}" height="14" rx="3"/>`);
-        parts.push(`<text class="bar-label" x="${x + 140}" y="${y + 4}">${p ? pct(prob) : ""}</text>`);
+          `width="${(100 * prob).toFixed(1)}" height="14" rx="3"/>`);
+        parts.push(`<text class="bar-label" x="${x + 130}" y="${y + 4}">${p ? pct(prob) : ""}</text>`);
       }
     }
     const name = column.output ? "output layer" : `hidden layer ${l}`;
