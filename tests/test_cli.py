@@ -291,9 +291,13 @@ def test_predict_json_and_unreadable_images(digitnet: Run, trained: tuple[Path, 
 def test_info_text_and_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
     text = digitnet("info", trained[0])
     assert text.returncode == 0, text.stderr
-    for phrase in ("784 -> 16 -> 16 -> 10", "13,002 weights and biases", "sigmoid hidden",
-                   "softmax output", "Preset:        demo", "optimizer=adam", "5,000-digit",
-                   "Epochs:        2 of 2 (completed)", "Test accuracy:", "version 0.1.0"):
+    model = load_model(trained[0])
+    network, config = model.network, model.metadata["config"]
+    for phrase in ("784 -> 16 -> 16 -> 10", "13,002 weights and biases",
+                   f"{network.activation.name} hidden", f"{network.output_activation.name} output",
+                   "Preset:        demo", f"optimizer={config['optimizer']}", "5,000-digit",
+                   "Epochs:        2 of 2 (completed)", f"Test accuracy: {model.test_accuracy:.2%}",
+                   "version 0.1.0"):
         assert phrase in text.stdout, phrase
     summary = json.loads(digitnet("info", trained[0], "--json").stdout)
     assert summary["num_parameters"] == 13_002

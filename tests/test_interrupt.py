@@ -1,0 +1,143 @@
+"""Ctrl-C during ``digitnet train``: a clean stop, a valid model file, never a half-written one.
+
+Each test starts the real console script, waits until training is under way, sends SIGINT the
+way a terminal does, and then looks at the exit code, the messages and the model folder.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from digitnet import Network
+from digitnet.model_io import load_model, save_model
+from test_cli import digitnet_command, offline_env  # noqa: F401  (a fixture, used by name)
+
+INTERRUPTED = 130
+
+
+class Training:
+    """``digitnet train ...`` running in the background, its stdout readable line by line."""
+
+    def __init__(self, env: dict[str, str], folder: Path, *args: Any) -> None:
+        self.stderr_path = folder / "stderr.txt"
+        with self.stderr_path.open("w") as stderr:
+            self.process = subprocess.Popen(
+                [*digitnet_command(), "train", *map(str, args)], env=env, text=True,
+                stdout=subprocess.PIPE, stderr=stderr)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for(self, prefix: str, timeout: float = 60) -> None:
+        """Block until a line of stdout starts with ``prefix``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no line starting {prefix!r} within {timeout} s: {self.seen}")
+            if line is None:
+                pytest.fail(f"training ended before {prefix!r}: {self.seen}; {self.stderr()}")
+            self.seen.append(line)
+            if line.startswith(prefix):
+                return
+
+    def interrupt(self, times: int = 1, pause: float = 0.0) -> None:
+        for _ in range(times):
+            self.process.send_signal(signal.SIGINT)
+            time.sleep(pause)
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str]:
+        """Wait for the exit; returns (exit code, all stdout, stderr)."""
+        try:
+            code = self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+        while (line := self.lines.get(timeout=10)) is not None:
+            self.seen.append(line)
+        return code, "\n".join(self.seen), self.stderr()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
+
+
+def no_temporary_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],  # noqa: F811
+                                       tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    out = models / "long.npz"
+    run = Training(offline_env, tmp_path, "--epochs", 500, "--out", out)
+    run.wait_for("epoch   1/500")
+    run.interrupt()
+    code, stdout, stderr = run.finish()
+    assert code == INTERRUPTED, stderr
+    assert "Traceback" not in stderr
+    assert "Interrupted: stopped on request" in stdout
+    assert "saved what was learned so far" in stdout
+    assert f"Saved the model to {out}" in stdout
+    model = load_model(out)
+    assert model.metadata["stop_reason"] == "interrupted"
+    assert 1 <= len(model.metadata["history"]["epochs"]) < 500
+    assert model.test_accuracy is not None and model.test_accuracy > 0.5
+    assert no_temporary_files(models)
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.05, 0.3])
+def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str],  # noqa: F811
+                                                     tmp_path: Path, pause: float) -> None:
+    """A second Ctrl-C aborts at once, possibly mid-save: the old file or a whole new one."""
+    out = tmp_path / "models" / "kept.npz"
+    old = Network([784, 10], seed=11)
+    save_model(out, old, {"note": "the old model"})
+    run = Training(offline_env, tmp_path, "--epochs", 500, "--out", out)
+    run.wait_for("epoch   1/500")
+    run.interrupt(times=2, pause=pause)
+    code, _, stderr = run.finish()
+    # If the second Ctrl-C lands after main() has returned, Python dies of SIGINT itself;
+    # a shell shows both as $? == 130.
+    assert code in (INTERRUPTED, -signal.SIGINT), stderr
+    assert "Traceback" not in stderr
+    model = load_model(out)  # never half-written: the old model or a complete new one
+    if model.metadata.get("note") == "the old model":
+        np.testing.assert_array_equal(model.network.weights[0], old.weights[0])
+    else:
+        assert model.metadata["stop_reason"] == "interrupted"
+    assert no_temporary_files(out.parent)
+
+
+@pytest.mark.mnist
+def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],  # noqa: F811
+                                        mnist_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nielsen.npz"
+    run = Training(offline_env, tmp_path, "--preset", "nielsen", "--data-dir", mnist_dir,
+                   "--out", out)
+    run.wait_for("Training (Ctrl-C")
+    time.sleep(0.5)
+    run.interrupt()
+    code, stdout, stderr = run.finish()
+    assert code == INTERRUPTED, stderr
+    assert "Interrupted: stopped on request in epoch 1" in stdout
+    model = load_model(out)
+    assert model.metadata["dataset"]["sizes"] == {"train": 50_000, "validation": 10_000,
+                                                  "test": 10_000}
+    assert model.metadata["history"]["epochs"] == []
+    assert no_temporary_files(tmp_path)
