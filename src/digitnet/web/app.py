@@ -211,7 +211,7 @@ def test_set_info(tests: TestSet | None, note: str) -> TestSetInfo:
     count = int(tests.labels.shape[0])
     return TestSetInfo(available=True, name=tests.name, count=count,
                        misclassified=tests.misclassified,
-                       accuracy=1 - tests.misclassified / count if count else None)
+                       accuracy=round(1 - tests.misclassified / count, 6) if count else None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
