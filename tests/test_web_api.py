@@ -276,7 +276,7 @@ def test_dream_climbs_towards_the_digit(client: TestClient, model: Model) -> Non
     response = client.post("/api/dream", json={"digit": 3, "steps": 60, "seed": 2})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["digit"] == 3 and len(body["probabilities"]) == 61
+    assert body["digit"] == 3 and 2 <= len(body["probabilities"]) <= 61
     assert body["probabilities"][-1] > body["probabilities"][0]
     assert body["prediction"]["probabilities"][3] == pytest.approx(body["probabilities"][-1],
                                                                    abs=1e-4)

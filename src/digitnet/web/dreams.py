@@ -70,15 +70,19 @@ class Dream:
     probabilities: list[float]
 
 
+START_BRIGHTNESS = 0.25  # the starting noise is uniform in [0, 0.25]: dim, like MNIST's mean
+
+
 def dream(network: Network, digit: int, rng: np.random.Generator, steps: int = 100,
           step_size: float = 0.02) -> Dream:
-    """Climb log p_digit from uniform noise, keeping every pixel in [0, 1].
+    """Climb log p_digit from dim uniform noise, keeping every pixel in [0, 1].
 
     Each step moves x by ``step_size`` along the gradient divided by its root mean square, so the
-    step size means "pixels change by about this much" whatever the network's scale.
+    step size means "pixels change by about this much" whatever the network's scale. It stops
+    early when the gradient vanishes (the network is as sure as float precision allows).
     """
     n_in = network.sizes[0]
-    x = rng.random((1, n_in)).astype(network.dtype)  # (1, n_in)
+    x = (START_BRIGHTNESS * rng.random((1, n_in))).astype(network.dtype)  # (1, n_in)
     start = x[0].copy()
     trace = [probability(network, x, digit)]
     for _ in range(steps):

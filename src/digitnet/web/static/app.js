@@ -133,13 +133,23 @@ function show(prediction, source, extra = null) {
       `(${pct(p)}) ${extra.correct ? "✓ right" : "✗ wrong"}.`;
   }
   $("answer-caption").textContent = caption;
-  renderStages(prediction.stages, source);
+  renderStages(prediction.stages, source, extra);
   drawGray($("seen"), prediction.layers[0].activations);
   renderNetwork(); renderNeuron();
 }
 
-function renderStages(stages, source) {
+function renderStages(stages, source, extra) {
   const box = $("stages");
+  if (source === "dream") {
+    const picture = (values) => { const c = document.createElement("canvas"); drawGray(c, values);
+      return c.toDataURL(); };
+    const trace = extra.probabilities;
+    box.innerHTML = `<figure><img src="${picture(extra.start)}" alt="start"><figcaption>the noise ` +
+      `it started from: ${pct(trace[0])}</figcaption></figure><figure><img src="` +
+      `${picture(extra.image)}" alt="dream"><figcaption>after ${trace.length - 1} steps: ` +
+      `${pct(trace.at(-1))}</figcaption></figure>`;
+    return;
+  }
   if (!stages) {
     const why = { noise: "random noise", dream: "a dreamed image", test: "an MNIST test image" };
     box.innerHTML = `<p class="caption">No preparation needed: ${why[source] || "this input"} ` +
