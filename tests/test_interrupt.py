@@ -130,14 +130,14 @@ def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],  # noqa: F8
     out = tmp_path / "nielsen.npz"
     run = Training(offline_env, tmp_path, "--preset", "nielsen", "--data-dir", mnist_dir,
                    "--out", out)
-    run.wait_for("Training (Ctrl-C")
-    time.sleep(0.5)
+    run.wait_for("Training (Ctrl-C")  # printed once the handler is in place
     run.interrupt()
     code, stdout, stderr = run.finish()
     assert code == INTERRUPTED, stderr
-    assert "Interrupted: stopped on request in epoch 1" in stdout
+    assert "Interrupted: stopped on request" in stdout
     model = load_model(out)
     assert model.metadata["dataset"]["sizes"] == {"train": 50_000, "validation": 10_000,
                                                   "test": 10_000}
-    assert model.metadata["history"]["epochs"] == []
+    assert model.metadata["stop_reason"] == "interrupted"
+    assert len(model.metadata["history"]["epochs"]) < 30
     assert no_temporary_files(tmp_path)

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,14 @@ from . import CommandError, ExitCode, fail
 IMAGE_PIXELS = 28 * 28
 
 
+# A JSON list of numbers (or null/true/false) spread over lines by indent=2, to put on one line.
+NUMBER_LIST = re.compile(r"\[\s*((?:[-+.\w]+,\s*)*[-+.\w]+)\s*\]")
+
+
 def print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2))
+    """Indented JSON, with lists of numbers (probabilities, matrix rows) kept on one line."""
+    text = json.dumps(value, indent=2)
+    print(NUMBER_LIST.sub(lambda m: "[" + ", ".join(m[1].replace(",", " ").split()) + "]", text))
 
 
 def percent(value: float | None) -> str:
@@ -62,7 +69,7 @@ def run_evaluate(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"{args.model}: the network takes {network.sizes[0]} inputs and gives "
                            f"{network.sizes[-1]} outputs, which does not fit {data.name}")
     result = evaluate(network, data.x_test, data.y_test)
-    per_class = [finite_or_none(v) for v in result.per_class_accuracy]
+    per_class = [finite_or_none(round(float(v), 6)) for v in result.per_class_accuracy]
     if args.json:
         print_json({
             "model": str(args.model),
