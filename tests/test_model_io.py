@@ -148,16 +148,13 @@ def test_not_a_zip(tmp_path: Path) -> None:
         load_model(path)
 
 
-@pytest.mark.xfail(reason="model_io.load_model passes np.load's raw bytes (a member without the "
-                          ".npy header) to model_from_contents, which fails with AttributeError; "
-                          "needs an isinstance(value, np.ndarray) check there")
 def test_corrupted_member(saved: Path) -> None:
     """A zip whose array member holds garbage instead of .npy data."""
     contents = read_contents(saved)
     with zipfile.ZipFile(saved, "w") as archive:
         for name in contents:
             archive.writestr(f"{name}.npy", b"garbage" if name == "weights_0" else b"")
-    with pytest.raises(ModelFileError, match=str(saved.name)):
+    with pytest.raises(ModelFileError, match=f"{saved.name}.*not a NumPy array"):
         load_model(saved)
 
 
@@ -175,3 +172,18 @@ def test_pickled_arrays_are_refused(saved: Path) -> None:
         np.savez(stream, **contents)
     with pytest.raises(ModelFileError, match="not a readable"):
         load_model(saved)
+
+
+def test_saved_files_follow_the_umask(tmp_path: Path) -> None:
+    """The temporary file is private while written; the saved model is readable as usual."""
+    import os
+    import stat
+
+    from digitnet import Network
+
+    old = os.umask(0o022)
+    try:
+        path = save_model(tmp_path / "m.npz", Network([4, 2]))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

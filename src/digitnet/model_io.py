@@ -86,11 +86,19 @@ def save_model(path: str | Path, network: Network, metadata: dict[str, Any] | No
             np.savez(stream, metadata=np.array(text), **arrays)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private (0600)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so set it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load_model(path: str | Path) -> Model:
@@ -103,6 +111,9 @@ def load_model(path: str | Path) -> Model:
             contents = {name: archive[name] for name in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
         raise ModelFileError(f"{path}: not a readable digitnet model file ({error})") from None
+    damaged = sorted(name for name, value in contents.items() if not isinstance(value, np.ndarray))
+    if damaged:
+        raise ModelFileError(f"{path}: member {damaged[0]} is not a NumPy array (damaged file)")
     try:
         return model_from_contents(contents)
     except DigitnetError as error:
