@@ -24,8 +24,8 @@ CLASSIC = TrainingConfig(
 
 TUNED_3B1B = TrainingConfig(
     layers=(784, 16, 16, 10), activation="relu", output_activation="softmax",
-    cost="categorical_cross_entropy", init="he", optimizer="adam", learning_rate=0.003,
-    weight_decay=1e-4, schedule="cosine", mini_batch_size=32, epochs=30,
+    cost="categorical_cross_entropy", init="he", optimizer="adam", learning_rate=0.002,
+    weight_decay=1e-4, schedule="cosine", mini_batch_size=16, epochs=30,
 )
 
 PRESETS: dict[str, TrainingConfig] = {
