@@ -6,11 +6,17 @@ gradients are those of the mean cost over a mini-batch, so plain SGD is exactly
 w <- w - (eta/m) sum_x dC_x/dw.
 
 Each optimiser keeps its own state (velocities, moment estimates), one array per parameter,
-created at the first step.
+created at the first step, in the parameters' dtype.
+
+Speed: the updates work in place (``out=``) on that state and on one scratch buffer, so a step
+allocates nothing and never leaves float32 (``eta`` is turned into a Python float first: a NumPy
+float64 scalar would silently promote a float32 product to float64). Each class's docstring holds
+the plain formula, and ``tests/test_fast_paths.py`` checks the in-place version against it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +30,7 @@ class SGD:
     """Plain stochastic gradient descent: w <- w - eta g."""
 
     def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+        eta = float(eta)
         for w, g in zip(parameters, gradients, strict=True):
             w -= eta * g
 
@@ -41,6 +48,7 @@ class Momentum:
     def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
         if not self.velocities:
             self.velocities = [np.zeros_like(w) for w in parameters]
+        eta = float(eta)
         for w, g, v in zip(parameters, gradients, self.velocities, strict=True):
             v *= self.momentum
             v -= eta * g
@@ -60,6 +68,7 @@ class Nesterov:
     def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
         if not self.velocities:
             self.velocities = [np.zeros_like(w) for w in parameters]
+        eta = float(eta)
         for w, g, v in zip(parameters, gradients, self.velocities, strict=True):
             v *= self.momentum
             v -= eta * g
@@ -82,23 +91,36 @@ class Adam:
     t: int = 0
     m: list[Array] = field(default_factory=list)
     v: list[Array] = field(default_factory=list)
+    scratch: Array = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
 
     def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
         if not self.m:
             self.m = [np.zeros_like(w) for w in parameters]
             self.v = [np.zeros_like(w) for w in parameters]
+            largest = max(parameters, key=lambda w: w.size)
+            self.scratch = np.empty(largest.size, largest.dtype)
         self.t += 1
         # Both bias corrections folded into the step size: eta sqrt(1 - b2^t) / (1 - b1^t).
-        step_size = eta * np.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
-        epsilon_hat = self.epsilon * np.sqrt(1.0 - self.beta2**self.t)
+        # (math, not np: Python floats keep float32 arrays float32.)
+        step_size = float(eta) * math.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
+        epsilon_hat = self.epsilon * math.sqrt(1.0 - self.beta2**self.t)
         for w, g, m, v in zip(parameters, gradients, self.m, self.v, strict=True):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * (g * g)
-            denominator = np.sqrt(v)
-            denominator += epsilon_hat
-            w -= step_size * (m / denominator)
+            s = self.scratch[:w.size].reshape(w.shape)  # one buffer reused: no allocation
+            # m <- b1 m + (1 - b1) g, written as m += (1 - b1)(g - m)
+            np.subtract(g, m, out=s)
+            s *= 1.0 - self.beta1
+            m += s
+            # v <- b2 v + (1 - b2) g^2, written as v += (1 - b2)(g^2 - v)
+            np.multiply(g, g, out=s)
+            s -= v
+            s *= 1.0 - self.beta2
+            v += s
+            # w <- w - step_size m / (sqrt(v) + epsilon_hat)
+            np.sqrt(v, out=s)
+            s += epsilon_hat
+            np.divide(m, s, out=s)
+            s *= step_size
+            w -= s
 
 
 Optimizer = SGD | Momentum | Nesterov | Adam
