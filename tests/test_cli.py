@@ -337,7 +337,7 @@ def add_nan(contents: dict[str, Any]) -> None:
 
 DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "truncated": (lambda p: p.write_bytes(p.read_bytes()[:3000]), "not a readable"),
-    "not a zip": (lambda p: p.write_text("just text"), "not a readable"),
+    "not a zip": (lambda p: p.write_text("just text"), "not an .npz archive"),
     "wrong shapes": (lambda p: rewrite(p, lambda c: c.update(weights_1=c["weights_1"][:5])),
                      "do not chain"),
     "NaN weights": (lambda p: rewrite(p, add_nan), "weights_1 contains NaN"),
@@ -484,7 +484,7 @@ def test_serve_without_the_web_extra(digitnet: Run, model: Path) -> None:
 
 def test_serve_a_damaged_model(digitnet: Run, model: Path) -> None:
     model.write_text("garbage")
-    assert_one_error(digitnet("serve", model), str(model), "not a readable")
+    assert_one_error(digitnet("serve", model), str(model), "not a digitnet model file")
 
 
 def test_saved_model_helper_matches_cli_format(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ def numerical_gradients(
     network: Network, X: Array, Y: Array, epsilon: float = 1e-6
 ) -> list[tuple[Array, Array]]:
     """Central-difference estimates of dC/dW and dC/db for every layer (slow: for checking)."""
-    estimates = []
+    estimates: list[tuple[Array, Array]] = []
     for w, b in zip(network.weights, network.biases, strict=True):
         pair = []
         for p in (w, b):

@@ -50,7 +50,8 @@ class Evaluation:
         """Accuracy for each true class (the diagonal over the row sums); NaN for absent ones."""
         totals = self.confusion.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.diag(self.confusion) / totals
+            result: NDArray[np.float64] = np.diag(self.confusion) / totals
+        return result
 
     @property
     def count(self) -> int:

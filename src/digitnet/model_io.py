@@ -71,19 +71,19 @@ def save_model(path: str | Path, network: Network, metadata: dict[str, Any] | No
             "num_parameters": network.num_parameters,
         },
     )
-    arrays: dict[str, Array] = {}
-    for layer, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
-        arrays[f"weights_{layer}"] = w
-        arrays[f"biases_{layer}"] = b
     try:
         text = json.dumps(info, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{path}: metadata cannot be written as JSON: {error}") from None
+    arrays: dict[str, Any] = {"metadata": np.array(text)}
+    for layer, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
+        arrays[f"weights_{layer}"] = w
+        arrays[f"biases_{layer}"] = b
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, metadata=np.array(text), **arrays)
+            np.savez(stream, **arrays)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private (0600)
@@ -106,6 +106,9 @@ def load_model(path: str | Path) -> Model:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    with path.open("rb") as stream:
+        if stream.read(4) != b"PK\x03\x04":  # every .npz file is a zip archive
+            raise ModelFileError(f"{path}: not a digitnet model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {name: archive[name] for name in archive.files}
@@ -138,7 +141,8 @@ def model_from_contents(contents: dict[str, np.ndarray[Any, Any]]) -> Model:
     layers = arch.get("layers")
     if not isinstance(layers, list) or len(layers) < 2:
         raise ModelFileError(f"the architecture's layers are invalid: {layers!r}")
-    weights, biases = [], []
+    weights: list[Array] = []
+    biases: list[Array] = []
     for layer in range(len(layers) - 1):
         for kind, bucket in (("weights", weights), ("biases", biases)):
             name = f"{kind}_{layer}"
