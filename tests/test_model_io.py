@@ -144,7 +144,7 @@ def test_truncated_file(saved: Path, cut: float) -> None:
 def test_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / "model.npz"
     path.write_text("hello, I am not a model\n")
-    with pytest.raises(ModelFileError, match="not an .npz archive"):
+    with pytest.raises(ModelFileError, match=r"not an \.npz archive"):
         load_model(path)
 
 
