@@ -93,7 +93,7 @@ def softmax(z: Array) -> Array:
 
     Subtracting the row maximum first changes nothing mathematically and keeps e^z <= 1.
     """
-    a = z - z.max(axis=1, keepdims=True)  # (m, n)
+    a: Array = z - z.max(axis=1, keepdims=True)  # (m, n)
     np.exp(a, out=a)
     a /= a.sum(axis=1, keepdims=True)
     return a
@@ -105,7 +105,8 @@ def softmax_backward(z: Array, a: Array, grad_a: Array) -> Array:
     The Jacobian is da_k/dz_j = a_k (delta_kj - a_j); multiplying it by dC/da gives the formula.
     """
     weighted = np.sum(grad_a * a, axis=1, keepdims=True)  # (m, 1)
-    return a * (grad_a - weighted)
+    result: Array = a * (grad_a - weighted)
+    return result
 
 
 @dataclass(frozen=True)

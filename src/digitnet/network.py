@@ -36,7 +36,7 @@ from .registry import lookup
 
 Gradients = list[tuple[Array, Array]]
 
-DTYPES = {"float32": np.float32, "float64": np.float64}
+DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
 
 
 @dataclass
@@ -156,7 +156,10 @@ class Network:
         With ``dropout`` p > 0 (training only), each hidden activation is kept with probability
         1 - p and scaled by 1 / (1 - p), so that its expected value does not change.
         """
-        inputs, zs, activations, masks = [X], [], [], []
+        inputs: list[Array] = [X]
+        zs: list[Array] = []
+        activations: list[Array] = []
+        masks: list[Array | None] = []
         a = X
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T  # (m, n_out)
@@ -202,10 +205,11 @@ class Network:
 
     def predict(self, X: Array) -> NDArray[np.intp]:
         """The digit each row of X is taken for: the index of the most active output neuron."""
-        return np.argmax(self.feedforward(X), axis=-1)
+        labels: NDArray[np.intp] = np.argmax(self.feedforward(X), axis=-1)
+        return labels
 
     def cost_value(self, X: Array, Y: Array) -> float:
-        """The cost C averaged over the examples of X (m, n_in) with desired outputs Y (m, n_out)."""
+        """The cost C averaged over the examples of X (m, n_in), desired outputs Y (m, n_out)."""
         return self.cost.value(np.atleast_2d(self.feedforward(X)), np.atleast_2d(Y))
 
     # --- backpropagation -----------------------------------------------------------------------
@@ -230,9 +234,12 @@ class Network:
                 mask = forward.masks[layer - 1]
                 if mask is not None:
                     grad_a *= mask
-                delta = self.activation.backward(  # BP2, (m, n_in)
-                    forward.zs[layer - 1], forward.activations[layer - 1], grad_a
-                )
+                z, a = forward.zs[layer - 1], forward.activations[layer - 1]
+                if self.activation.derivative is not None:  # BP2 in place: grad_a is ours
+                    grad_a *= self.activation.derivative(z, a)  # (m, n_in)
+                    delta = grad_a
+                else:
+                    delta = self.activation.backward(z, a, grad_a)  # BP2, (m, n_in)
         return gradients
 
     def gradients(

@@ -129,8 +129,10 @@ def train(
         order = rng.permutation(n)
         costs = np.empty(num_batches)
         for batch in range(num_batches):
-            rows = order[batch * m:(batch + 1) * m]
-            cost = gradient_step(network, optimizer, X[rows], Y[rows], eta, config, rng)
+            rows = order[batch * m:(batch + 1) * m]  # the mini-batch's examples, gathered:
+            X_batch, Y_batch = X.take(rows, axis=0), Y.take(rows, axis=0)  # (m, n_in), (m, n_out)
+            cost = gradient_step(network, optimizer, X_batch, Y_batch, eta, config, rng,
+                                 parameters)
             costs[batch] = cost
             if not math.isfinite(cost):
                 network.set_parameters(last_good[0::2], last_good[1::2])
@@ -188,11 +190,13 @@ def gradient_step(
     eta: float,
     config: TrainingConfig,
     rng: np.random.Generator,
+    parameters: list[Array] | None = None,
 ) -> float:
     """One step of gradient descent on one mini-batch; returns the mini-batch's cost.
 
     With weight decay lambda the cost is C = C_0 + (lambda/2) sum w^2, so each weight's
-    gradient gains lambda w (biases are not decayed).
+    gradient gains lambda w (biases are not decayed). ``parameters`` is
+    ``network.parameters()``, passed in by ``train`` so that it is built once, not per step.
     """
     forward = network.forward(X, config.dropout, rng)
     cost = network.cost.value(forward.output, Y)
@@ -202,7 +206,7 @@ def gradient_step(
         if config.weight_decay:
             dW += config.weight_decay * w
         flat += [dW, db]
-    optimizer.step(network.parameters(), flat, eta)
+    optimizer.step(network.parameters() if parameters is None else parameters, flat, eta)
     return cost
 
 
@@ -236,9 +240,14 @@ def checked_set(network: Network, X: Array, labels: NDArray[np.integer], name: s
     if X.shape[0] == 0:
         raise InputError(f"the {name} set is empty")
     X = X.astype(network.dtype, copy=False)
-    if not np.isfinite(X).all():
+    if not all_finite(X):
         raise InputError(f"{name} inputs contain NaN or infinite values")
     return X
+
+
+def all_finite(X: Array, chunk: int = 4096) -> bool:
+    """np.isfinite(X).all(), a block of rows at a time: no boolean copy of the whole set."""
+    return all(bool(np.isfinite(X[i:i + chunk]).all()) for i in range(0, X.shape[0], chunk))
 
 
 def checked_pair(

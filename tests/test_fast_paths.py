@@ -1,0 +1,234 @@
+"""The optimised paths give the plain formulas' numbers, and float32 stays float32.
+
+The reference here is the textbook, written out in the test: one example at a time through
+backpropagation in float64 (column vectors, as in the classic book), explicit derivatives and the
+full softmax Jacobian; optimiser steps as their formulas read. The library's batched, in-place,
+fused code must agree to float64 rounding in float64 and to float32 rounding in float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from digitnet import SGD, Adam, Momentum, Nesterov, Network, TrainingConfig, train
+from digitnet.training import all_finite, gradient_step
+
+F64 = np.ndarray
+
+
+# --- the textbook, one example at a time, float64 ------------------------------------------
+def sigma(name: str, z: F64) -> F64:
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, 0.01 * z)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "identity":
+        return z
+    e = np.exp(z - z.max())  # softmax
+    return e / e.sum()
+
+
+def jacobian(name: str, z: F64) -> F64:
+    """da/dz as a matrix (n, n): diagonal sigma'(z) for element-wise activations."""
+    a = sigma(name, z)[:, 0]
+    derivative = {
+        "sigmoid": lambda: a * (1 - a),
+        "relu": lambda: (z[:, 0] > 0).astype(float),
+        "leaky_relu": lambda: np.where(z[:, 0] > 0, 1.0, 0.01),
+        "tanh": lambda: 1 - a**2,
+        "identity": lambda: np.ones_like(a),
+    }
+    if name == "softmax":
+        return np.diag(a) - np.outer(a, a)
+    return np.diag(derivative[name]())
+
+
+def cost_gradient(cost: str, a: F64, y: F64) -> F64:
+    """dC_x/da for one example."""
+    if cost == "quadratic":
+        return a - y
+    if cost == "cross_entropy":
+        return (a - y) / (a * (1 - a))
+    return -y / a  # categorical cross-entropy
+
+
+def textbook_gradients(net: Network, X: F64, Y: F64) -> list[tuple[F64, F64]]:
+    """(1/m) sum_x of BP1-BP4 for each example x, in float64."""
+    weights = [w.astype(np.float64) for w in net.weights]
+    biases = [b.astype(np.float64)[:, None] for b in net.biases]
+    names = [net.activation.name] * (net.num_layers - 1) + [net.output_activation.name]
+    total = [(np.zeros_like(w), np.zeros_like(b)) for w, b in zip(weights, biases, strict=True)]
+    for x, y in zip(X.astype(np.float64), Y.astype(np.float64), strict=True):
+        a, activations, zs = x[:, None], [x[:, None]], []
+        for w, b, name in zip(weights, biases, names, strict=True):
+            z = w @ a + b
+            a = sigma(name, z)
+            zs.append(z)
+            activations.append(a)
+        delta = jacobian(names[-1], zs[-1]).T @ cost_gradient(net.cost.name, a, y[:, None])  # BP1
+        for layer in range(net.num_layers - 1, -1, -1):
+            dW, db = total[layer]
+            dW += delta @ activations[layer].T  # BP4
+            db += delta  # BP3
+            if layer > 0:
+                delta = jacobian(names[layer - 1], zs[layer - 1]).T @ (weights[layer].T @ delta)
+    m = X.shape[0]
+    return [(dW / m, db[:, 0] / m) for dW, db in total]
+
+
+COMBOS = [
+    ("sigmoid", "sigmoid", "quadratic"),
+    ("sigmoid", "sigmoid", "cross_entropy"),  # fused: delta^L = a - y
+    ("relu", "softmax", "categorical_cross_entropy"),  # fused: delta^L = a - y
+    ("tanh", "softmax", "cross_entropy"),  # not fused: the softmax Jacobian
+    ("leaky_relu", "identity", "quadratic"),
+    ("relu", "sigmoid", "categorical_cross_entropy"),
+]
+
+
+def batch(sizes: list[int], m: int = 7, seed: int = 0) -> tuple[F64, F64]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, sizes[0]))
+    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], m)]
+    return X, Y
+
+
+@pytest.mark.parametrize(("activation", "output", "cost"), COMBOS)
+def test_batched_gradients_equal_the_per_example_textbook_in_float64(
+    activation: str, output: str, cost: str
+) -> None:
+    sizes = [6, 5, 4, 3]
+    net = Network(sizes, activation, output, cost, "xavier", np.float64, seed=1)
+    X, Y = batch(sizes)
+    for (dW, db), (rW, rb) in zip(net.gradients(X, Y), textbook_gradients(net, X, Y),
+                                  strict=True):
+        np.testing.assert_allclose(dW, rW, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(db, rb, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("activation", "output", "cost"), COMBOS)
+def test_float32_gradients_agree_to_float32_rounding(activation: str, output: str,
+                                                     cost: str) -> None:
+    sizes = [20, 12, 10]
+    net = Network(sizes, activation, output, cost, "xavier", np.float32, seed=2)
+    X, Y = batch(sizes, m=16, seed=3)
+    gradients = net.gradients(X.astype(np.float32), Y.astype(np.float32))
+    for (dW, db), (rW, rb) in zip(gradients, textbook_gradients(net, X.astype(np.float32), Y),
+                                  strict=True):
+        assert dW.dtype == db.dtype == np.float32
+        scale = max(np.abs(rW).max(), np.abs(rb).max(), 1e-3)
+        np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-5 * scale)
+        np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-5 * scale)
+
+
+# --- one optimiser step against its formula -----------------------------------------------------
+def plain_steps(kind: str, w: F64, g: F64, eta: float, steps: int) -> F64:
+    """The optimiser's formula as its docstring writes it, in float64, ``steps`` times."""
+    w, v, m = w.astype(np.float64), np.zeros_like(w, np.float64), np.zeros_like(w, np.float64)
+    for t in range(1, steps + 1):
+        if kind == "sgd":
+            w = w - eta * g
+        elif kind == "momentum":
+            v = 0.9 * v - eta * g
+            w = w + v
+        elif kind == "nesterov":
+            v = 0.9 * v - eta * g
+            w = w + 0.9 * v - eta * g
+        else:
+            m = 0.9 * m + 0.1 * g
+            v = 0.999 * v + 0.001 * g * g
+            m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)
+            w = w - eta * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return w
+
+
+OPTIMIZERS: dict[str, Callable[[], SGD | Momentum | Nesterov | Adam]] = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adam": Adam}
+
+
+@pytest.mark.parametrize("kind", list(OPTIMIZERS))
+def test_in_place_optimiser_steps_equal_the_formulas_in_float32(kind: str) -> None:
+    sizes = [30, 20, 10]
+    net = Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
+    X, Y = batch(sizes, m=32, seed=5)
+    flat = [g for pair in net.gradients(X, Y) for g in pair]
+    before = [p.copy() for p in net.parameters()]
+    optimizer = OPTIMIZERS[kind]()
+    eta = np.float64(0.01)  # a NumPy float64 learning rate must not promote anything
+    for _ in range(3):
+        optimizer.step(net.parameters(), flat, eta)  # type: ignore[arg-type]
+    for p, p0, g in zip(net.parameters(), before, flat, strict=True):
+        assert p.dtype == np.float32
+        expected = plain_steps(kind, p0, g.astype(np.float64), 0.01, 3)
+        np.testing.assert_allclose(p, expected, rtol=2e-6, atol=2e-7)
+    state = [*getattr(optimizer, "velocities", []), *getattr(optimizer, "m", []),
+             *getattr(optimizer, "v", [])]
+    assert all(s.dtype == np.float32 for s in state)
+
+
+def test_one_training_step_is_backprop_then_the_optimiser() -> None:
+    """gradient_step = the textbook gradient, then w <- w - eta g (float32 rounding)."""
+    config = TrainingConfig(layers=(12, 8, 4), activation="sigmoid", output_activation="sigmoid",
+                            cost="quadratic", init="normal", optimizer="sgd", learning_rate=3.0,
+                            mini_batch_size=10)
+    net = Network(config.layers, "sigmoid", "sigmoid", "quadratic", "normal", np.float32, 6)
+    X, Y = batch(list(config.layers), m=10, seed=7)
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    reference = textbook_gradients(net, X32, Y32)
+    before = [(w.astype(np.float64), b.astype(np.float64)) for w, b in
+              zip(net.weights, net.biases, strict=True)]
+    gradient_step(net, config.make_optimizer(), X32, Y32, 3.0, config,
+                  np.random.default_rng(0))
+    for (w, b), (w0, b0), (dW, db) in zip(zip(net.weights, net.biases, strict=True), before,
+                                          reference, strict=True):
+        np.testing.assert_allclose(w, w0 - 3.0 * dW, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(b, b0 - 3.0 * db, rtol=1e-5, atol=1e-5)
+
+
+# --- float32 in, float32 out -----------------------------------------------------------------
+@pytest.mark.parametrize(("activation", "output", "cost"), COMBOS)
+def test_float32_everywhere(activation: str, output: str, cost: str) -> None:
+    sizes = [16, 8, 8, 4]
+    net = Network(sizes, activation, output, cost, "xavier", np.float32, seed=8)
+    X, Y = batch(sizes, m=9, seed=9)
+    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    forward = net.forward(X32, dropout=0.2, rng=np.random.default_rng(0))
+    arrays = [*forward.zs, *forward.activations, *forward.inputs,
+              *(m for m in forward.masks if m is not None)]
+    assert all(a.dtype == np.float32 for a in arrays)
+    assert all(g.dtype == np.float32 for pair in net.gradients(X32, Y32) for g in pair)
+    assert net.feedforward(X32).dtype == np.float32
+    assert net.feedforward(X32[0]).dtype == np.float32
+    assert net.feedforward(X).dtype == np.float32  # float64 input is converted, not kept
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
+def test_training_keeps_parameters_and_state_float32(optimizer: str) -> None:
+    config = TrainingConfig(layers=(16, 8, 4), activation="relu", output_activation="softmax",
+                            cost="categorical_cross_entropy", init="he", optimizer=optimizer,
+                            learning_rate=0.01, schedule="cosine", mini_batch_size=8, epochs=2,
+                            weight_decay=1e-3)
+    net = Network(config.layers, "relu", "softmax", "categorical_cross_entropy", "he",
+                  np.float32, 10)
+    rng = np.random.default_rng(11)
+    X, labels = rng.random((40, 16)), rng.integers(0, 4, 40)  # float64 input on purpose
+    history = train(net, X, labels, config)
+    assert history.stop_reason == "completed"
+    assert all(p.dtype == np.float32 for p in net.parameters())
+
+
+def test_chunked_finite_check_matches_the_whole_array_check() -> None:
+    X = np.zeros((10_000, 3), np.float32)
+    assert all_finite(X)
+    for bad in (np.nan, np.inf, -np.inf):
+        Y = X.copy()
+        Y[-1, -1] = bad  # in the last chunk
+        assert not all_finite(Y)
+    assert all_finite(np.zeros((0, 3), np.float32))
