@@ -213,17 +213,19 @@ class Network:
         return self.cost.value(np.atleast_2d(self.feedforward(X)), np.atleast_2d(Y))
 
     # --- backpropagation -----------------------------------------------------------------------
-    def backward(self, forward: ForwardPass, Y: Array) -> Gradients:
+    def backward(self, forward: ForwardPass, Y: Array, scale: float = 1.0) -> Gradients:
         """The gradient of the mean cost over the batch, from a forward pass: [(dW, db), ...].
 
         Follows BP1-BP4 from the output layer back to the first; the 1/m of the mean is applied
-        once, to delta^L, so every later product is already averaged.
+        once, to delta^L, so every later product is already averaged. Every equation is linear
+        in delta, so a ``scale`` applied there too multiplies every gradient: training's plain
+        SGD passes eta and gets its step eta dC/dw straight from BP3 and BP4.
         """
         m = Y.shape[0]
         L = self.num_layers - 1
         delta = self.cost.output_delta(forward.zs[L], forward.activations[L], Y,
                                        self.output_activation)  # BP1, (m, n_L)
-        delta *= 1.0 / m
+        delta *= float(scale) / m
         gradients: Gradients = [None] * self.num_layers  # type: ignore[list-item]
         for layer in range(L, -1, -1):
             dW = delta.T @ forward.inputs[layer]  # BP4, (n_out, n_in)

@@ -29,6 +29,7 @@ from .config import TrainingConfig
 from .errors import ConfigError, InputError
 from .metrics import Evaluation, evaluate, one_hot
 from .network import Network
+from .optimizers import SGD
 
 
 @dataclass
@@ -200,6 +201,18 @@ def gradient_step(
     """
     forward = network.forward(X, config.dropout, rng)
     cost = network.cost.value(forward.output, Y)
+    if type(optimizer) is SGD:
+        # Plain SGD, w <- w - eta g, fused with backprop: delta^L scaled by eta makes BP3 and
+        # BP4 give eta g directly, and the step is one subtraction per parameter (no eta * g
+        # temporaries). Same numbers as SGD().step(parameters, gradients, eta).
+        eta = float(eta)
+        steps = network.backward(forward, Y, scale=eta)
+        for w, b, (eta_dW, eta_db) in zip(network.weights, network.biases, steps, strict=True):
+            if config.weight_decay:
+                eta_dW += (eta * config.weight_decay) * w
+            w -= eta_dW
+            b -= eta_db
+        return cost
     gradients = network.backward(forward, Y)
     flat = []
     for w, (dW, db) in zip(network.weights, gradients, strict=True):
