@@ -27,7 +27,7 @@ demo: $(VENV)/.installed
 	$(BIN)/digitnet train --preset demo $(if $(MNIST_DIR),--data-dir $(MNIST_DIR)) --out models/demo.npz
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
