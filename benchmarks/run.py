@@ -486,13 +486,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "mnist")
     parser.add_argument("--threads", type=int, default=0,
                         help="BLAS / PyTorch threads for everyone (default: NumPy's BLAS default)")
-    parser.add_argument("--repeats", type=int, default=0, help="default 3 (1 with --quick)")
+    parser.add_argument("--repeats", type=int, default=0, help="default 5 (1 with --quick)")
     parser.add_argument("--only", nargs="+", type=int, default=[1, 2, 3, 4, 5, 6, 7])
     parser.add_argument("--keep-openblas-env", action="store_true",
                         help="do not unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
     parser.add_argument("--memory-child", choices=["digitnet", *PEERS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    args.repeats = args.repeats or (1 if args.quick else 3)
+    args.repeats = args.repeats or (1 if args.quick else 5)
     args.train_size = 5_000 if args.quick else TRAIN_SIZE
     return args
 
