@@ -118,78 +118,110 @@ def train(
     tst = checked_pair(network, test, "test")
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
-    rng = np.random.default_rng([config.seed, 1])
-    optimizer = config.make_optimizer()
-    parameters = network.parameters()
-    history = History()
-    last_good = [p.copy() for p in parameters]
-    best: tuple[float, list[Array]] | None = None
-    n, m = X.shape[0], config.mini_batch_size
-    num_batches = math.ceil(n / m)
-    # Shuffled rows are gathered a block of mini-batches at a time: one big gather keeps many
-    # memory reads in flight, where one small gather per mini-batch waits for each in turn.
-    per_block = max(1, GATHER_ROWS // m)
+    run = TrainingRun(network, config, callback)
+    # A diverging run overflows on purpose; it is reported once, in history.message.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(config.epochs):
+            started = time.perf_counter()
+            costs = run.epoch(epoch, X, Y)
+            if costs is None:
+                return run.history
+            record = EpochRecord(epoch + 1, config.learning_rate_at(epoch), float(costs.mean()),
+                                 0.0)
+            fill(record, "validation", val, network)
+            fill(record, "test", tst, network)
+            record.seconds = time.perf_counter() - started
+            if run.end_epoch(record, costs):
+                return run.history
+    return run.finish()
 
-    for epoch in range(config.epochs):
-        started = time.perf_counter()
-        eta = config.learning_rate_at(epoch)
-        order = rng.permutation(n)
+
+class TrainingRun:
+    """The state of one training run: generator, optimiser, history, parameters to fall back on."""
+
+    def __init__(self, network: Network, config: TrainingConfig, callback: Callback | None):
+        self.network, self.config, self.callback = network, config, callback
+        self.rng = np.random.default_rng([config.seed, 1])
+        self.optimizer = config.make_optimizer()
+        self.parameters = network.parameters()
+        self.history = History()
+        self.last_good = [p.copy() for p in self.parameters]  # as at the end of the last epoch
+        self.best: tuple[float, list[Array]] | None = None  # for early stopping
+
+    def epoch(self, epoch: int, X: Array, Y: Array) -> NDArray[np.float64] | None:
+        """One pass over shuffled mini-batches; the cost of each, or None if training stopped."""
+        n, m = X.shape[0], self.config.mini_batch_size
+        num_batches = math.ceil(n / m)
+        eta = self.config.learning_rate_at(epoch)
+        order = self.rng.permutation(n)
         costs = np.empty(num_batches)
+        # Shuffled rows are gathered a block of mini-batches at a time: one big gather keeps
+        # many memory reads in flight, where one small gather per mini-batch waits for each.
+        per_block = max(1, GATHER_ROWS // m)
         for batch in range(num_batches):
-            if batch % per_block == 0:  # gather the next block of shuffled examples at once
+            if batch % per_block == 0:
                 rows = order[batch * m:(batch + per_block) * m]
                 X_block, Y_block = X.take(rows, axis=0), Y.take(rows, axis=0)
             start = (batch % per_block) * m
             X_batch, Y_batch = X_block[start:start + m], Y_block[start:start + m]  # views
-            cost = gradient_step(network, optimizer, X_batch, Y_batch, eta, config, rng,
-                                 parameters)
+            cost = gradient_step(self.network, self.optimizer, X_batch, Y_batch, eta,
+                                 self.config, self.rng, self.parameters)
             costs[batch] = cost
             if not math.isfinite(cost):
-                network.set_parameters(last_good[0::2], last_good[1::2])
-                history.batch_costs.append(costs[:batch + 1])
-                history.stop_reason = "diverged"
-                history.message = (
+                self.restore(self.last_good)
+                self.stop(costs[:batch + 1], "diverged", (
                     f"training diverged in epoch {epoch + 1}, mini-batch {batch + 1}: the cost "
                     f"became {cost}; the learning rate {eta:g} is probably too high. The "
-                    f"parameters from the end of the last good epoch were kept."
-                )
-                return history
-            if callback is not None and callback(Progress(epoch, batch, num_batches, cost)):
-                history.batch_costs.append(costs[:batch + 1])
-                history.stop_reason = "interrupted"
-                history.message = f"stopped on request in epoch {epoch + 1}"
-                return history
-        history.batch_costs.append(costs)
-        record = EpochRecord(epoch + 1, eta, float(costs.mean()), 0.0)
-        fill(record, "validation", val, network)
-        fill(record, "test", tst, network)
-        record.seconds = time.perf_counter() - started
-        history.epochs.append(record)
-        for saved, p in zip(last_good, parameters, strict=True):
+                    f"parameters from the end of the last good epoch were kept."))
+                return None
+            if self.callback is not None and self.callback(
+                Progress(epoch, batch, num_batches, cost)
+            ):
+                self.stop(costs[:batch + 1], "interrupted",
+                          f"stopped on request in epoch {epoch + 1}")
+                return None
+        return costs
+
+    def end_epoch(self, record: EpochRecord, costs: NDArray[np.float64]) -> bool:
+        """Record the epoch, remember its parameters; True if training should stop now."""
+        self.history.batch_costs.append(costs)
+        self.history.epochs.append(record)
+        for saved, p in zip(self.last_good, self.parameters, strict=True):
             saved[...] = p
-        if callback is not None and callback(
-            Progress(epoch, num_batches - 1, num_batches, costs[-1], record)
+        if self.callback is not None and self.callback(
+            Progress(record.epoch - 1, len(costs) - 1, len(costs), float(costs[-1]), record)
         ):
-            history.stop_reason = "interrupted"
-            history.message = f"stopped on request after epoch {epoch + 1}"
-            return history
-        if val is not None and config.early_stopping:
-            accuracy = record.validation_accuracy or 0.0
-            if best is None or accuracy > best[0]:
-                best = (accuracy, [p.copy() for p in parameters])
-            elif epoch + 1 - best_epoch_number(history) >= config.early_stopping:
-                network.set_parameters(best[1][0::2], best[1][1::2])
-                history.stop_reason = "early_stopping"
-                history.message = (
-                    f"early stopping after epoch {epoch + 1}: no better validation accuracy "
-                    f"for {config.early_stopping} epochs; kept epoch "
-                    f"{best_epoch_number(history)} ({best[0]:.2%})"
-                )
-                return history
-    if best is not None:
-        network.set_parameters(best[1][0::2], best[1][1::2])
-    history.message = f"completed {config.epochs} epochs"
-    return history
+            self.stop(None, "interrupted", f"stopped on request after epoch {record.epoch}")
+            return True
+        patience = self.config.early_stopping
+        if not patience or record.validation_accuracy is None:
+            return False
+        if self.best is None or record.validation_accuracy > self.best[0]:
+            self.best = (record.validation_accuracy, [p.copy() for p in self.parameters])
+            return False
+        best_epoch = best_epoch_number(self.history)
+        if record.epoch - best_epoch < patience:
+            return False
+        self.restore(self.best[1])
+        self.stop(None, "early_stopping", (
+            f"early stopping after epoch {record.epoch}: no better validation accuracy for "
+            f"{patience} epochs; kept epoch {best_epoch} ({self.best[0]:.2%})"))
+        return True
+
+    def finish(self) -> History:
+        """After the last epoch: keep the best parameters seen, if early stopping watched."""
+        if self.best is not None:
+            self.restore(self.best[1])
+        self.history.message = f"completed {self.config.epochs} epochs"
+        return self.history
+
+    def stop(self, costs: NDArray[np.float64] | None, reason: str, message: str) -> None:
+        if costs is not None:
+            self.history.batch_costs.append(costs)
+        self.history.stop_reason, self.history.message = reason, message
+
+    def restore(self, saved: list[Array]) -> None:
+        self.network.set_parameters(saved[0::2], saved[1::2])
 
 
 def gradient_step(

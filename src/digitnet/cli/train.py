@@ -263,8 +263,8 @@ def train_and_save(config: TrainingConfig, preset: str, dataset_name: str,
 
 
 def quiet_numpy() -> Any:
-    """A diverging run overflows; training notices it, keeps the last good parameters and says
-    so in one line, so NumPy's own overflow warnings would only repeat it, less clearly."""
+    """Parameters kept from just before a divergence can still be huge: measuring them may
+    overflow, which the one-line divergence message has already explained."""
     import numpy as np
 
     return np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -282,9 +282,8 @@ def train_interruptibly(network: Any, data: Any, config: TrainingConfig,
     try:
         if not quiet:
             print("Training (Ctrl-C stops after the current mini-batch and saves)", flush=True)
-        with quiet_numpy():
-            history = train(network, data.x_train, data.y_train, config, validation=validation,
-                            test=(data.x_test, data.y_test), callback=display)
+        history = train(network, data.x_train, data.y_train, config, validation=validation,
+                        test=(data.x_test, data.y_test), callback=display)
     finally:
         signal.signal(signal.SIGINT, previous)
         display.close_bar()
