@@ -94,3 +94,12 @@ def test_simplified_delta_equals_the_general_chain_rule(cost: str, activation: s
     long_way = act.backward(z, a, COSTS[cost].gradient(a, y))
     np.testing.assert_allclose(COSTS[cost].output_delta(z, a, y, act), a - y, atol=1e-12)
     np.testing.assert_allclose(long_way, a - y, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "categorical_cross_entropy"])
+def test_cross_entropy_of_saturated_float32_outputs_is_finite(name: str) -> None:
+    """Outputs of exactly 0 and 1 (saturated float32) give a large but finite cost."""
+    a = np.array([[1.0, 0.0, 0.0]], dtype=np.float32)
+    y = np.array([[0.0, 1.0, 0.0]], dtype=np.float32)
+    assert np.isfinite(COSTS[name].value(a, y))
+    assert np.isfinite(COSTS[name].gradient(a, y)).all()

@@ -23,8 +23,14 @@ import numpy as np
 
 from .activations import Activation, Array
 
-# Probabilities are kept this far from 0 and 1 inside logarithms and divisions.
-EPSILON = 1e-12
+
+def clipped(a: Array) -> Array:
+    """a kept inside [eps, 1 - eps] for logarithms and divisions, eps the dtype's resolution.
+
+    (A fixed 1e-12 would vanish next to 1.0 in float32, letting ln(1 - a) become -inf.)
+    """
+    eps = float(np.finfo(a.dtype).eps)
+    return np.clip(a, eps, 1.0 - eps)
 
 
 # --- quadratic cost ----------------------------------------------------------------------------
@@ -42,25 +48,25 @@ def quadratic_gradient(a: Array, y: Array) -> Array:
 # --- binary cross-entropy ----------------------------------------------------------------------
 def binary_cross_entropy_value(a: Array, y: Array) -> float:
     """C = -(1/m) sum_x sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)], for outputs in (0, 1)."""
-    a = np.clip(a, EPSILON, 1.0 - EPSILON)
+    a = clipped(a)
     return float(-np.sum(y * np.log(a) + (1.0 - y) * np.log1p(-a)) / a.shape[0])
 
 
 def binary_cross_entropy_gradient(a: Array, y: Array) -> Array:
     """dC_x/da_j = (a_j - y_j) / (a_j (1 - a_j))."""
-    a_safe = np.clip(a, EPSILON, 1.0 - EPSILON)
+    a_safe = clipped(a)
     return (a - y) / (a_safe * (1.0 - a_safe))
 
 
 # --- categorical cross-entropy -----------------------------------------------------------------
 def categorical_cross_entropy_value(a: Array, y: Array) -> float:
     """C = -(1/m) sum_x sum_j y_j ln a_j, for outputs that are a probability distribution."""
-    return float(-np.sum(y * np.log(np.clip(a, EPSILON, None))) / a.shape[0])
+    return float(-np.sum(y * np.log(clipped(a))) / a.shape[0])
 
 
 def categorical_cross_entropy_gradient(a: Array, y: Array) -> Array:
     """dC_x/da_j = -y_j / a_j."""
-    return -y / np.clip(a, EPSILON, None)
+    return -y / clipped(a)
 
 
 def output_minus_target(a: Array, y: Array) -> Array:
