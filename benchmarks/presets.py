@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import statistics
 import sys
@@ -38,6 +39,17 @@ def run_preset(name: str, seed: int, data_dir: Path) -> dict[str, float | int | 
     }
 
 
+def cpu_name() -> str:
+    """The processor's model name (from /proc/cpuinfo on Linux) and the number of cores."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data/mnist"))
@@ -46,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     lines = [
-        f"Measured {datetime.date.today()} on {platform.machine()} ({platform.processor() or '?'}),"
-        f" Python {platform.python_version()}.",
+        f"Measured {datetime.date.today()} on {cpu_name()}, Python {platform.python_version()}."
+        " Seconds per epoch include the evaluation after each epoch.",
         "",
         "| preset | network | train images | seed | test accuracy, last epoch | best epoch |"
         " seconds / epoch |",
