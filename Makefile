@@ -25,6 +25,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/digitnet train --preset demo $(if $(MNIST_DIR),--data-dir $(MNIST_DIR)) --out models/demo.npz
+	@echo "Next: make serve   (the drawing page at http://127.0.0.1:8000, serving the newest model in models/)"
+	@echo "  or: $(BIN)/digitnet info models/demo.npz   |   $(BIN)/digitnet evaluate models/demo.npz"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples
