@@ -4,7 +4,8 @@
 time. The page is plain HTML/CSS/JS served from the package's ``static`` folder. Every error is
 answered as ``{"error": "one line"}`` with a 4xx status; request bodies are size-limited.
 
-Endpoints (all described at ``/openapi.json``, browsable at ``/docs``)::
+Endpoints (all described at ``/openapi.json``; FastAPI's ``/docs`` page needs its scripts from the
+internet, so the page links to the JSON)::
 
     GET  /                                  the page
     GET  /api/model                         architecture, metadata, test set
