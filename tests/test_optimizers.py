@@ -95,28 +95,3 @@ def test_every_optimizer_minimises_a_quadratic_bowl(name: str) -> None:
     for _ in range(400):
         optimizer.step(w, [w[0] - target], config.learning_rate)
     np.testing.assert_allclose(w[0], target, atol=1e-2)
-
-
-def test_adam_updates_large_matrices_in_halves_with_the_same_numbers() -> None:
-    """A matrix above PARALLEL_SIZE is split across two threads: identical results."""
-    from digitnet.optimizers import PARALLEL_SIZE
-
-    rng = np.random.default_rng(0)
-    w = rng.standard_normal((500, 300))
-    assert w.size >= PARALLEL_SIZE
-    small = rng.standard_normal(7)
-    grads = [[rng.standard_normal(w.shape), rng.standard_normal(7)] for _ in range(3)]
-    opt = Adam()
-    params = [w.copy(), small.copy()]
-    m = [np.zeros_like(w), np.zeros(7)]
-    v = [np.zeros_like(w), np.zeros(7)]
-    expected = [w.copy(), small.copy()]
-    for t, g in enumerate(grads, start=1):
-        opt.step(params, g, 0.01)
-        for i in range(2):
-            m[i] = 0.9 * m[i] + 0.1 * g[i]
-            v[i] = 0.999 * v[i] + 0.001 * g[i] ** 2
-            expected[i] -= 0.01 * (m[i] / (1 - 0.9**t)) / (np.sqrt(v[i] / (1 - 0.999**t)) + 1e-8)
-    assert opt.pool is not None  # the halves really ran in parallel
-    for got, want in zip(params, expected, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -18,15 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .activations import Array
-
-# Parameter arrays at least this large are updated by Adam in two halves at once.
-PARALLEL_SIZE = 100_000
 
 
 @dataclass
@@ -87,10 +83,6 @@ class Adam:
     m <- b1 m + (1 - b1) g;       v <- b2 v + (1 - b2) g^2
     m_hat = m / (1 - b1^t);       v_hat = v / (1 - b2^t)
     w <- w - eta m_hat / (sqrt(v_hat) + epsilon)
-
-    Every formula is element by element, so a large weight matrix is updated in two halves at
-    once (NumPy releases the GIL inside its loops): the update is memory-bound, and a second
-    core halves its time. The numbers are the same either way.
     """
 
     beta1: float = 0.9
@@ -99,52 +91,36 @@ class Adam:
     t: int = 0
     m: list[Array] = field(default_factory=list)
     v: list[Array] = field(default_factory=list)
-    scratch: list[Array] = field(default_factory=list, repr=False)
-    pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    scratch: Array = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
 
     def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
         if not self.m:
             self.m = [np.zeros_like(w) for w in parameters]
             self.v = [np.zeros_like(w) for w in parameters]
-            self.scratch = [np.empty_like(w) for w in parameters]  # reused: no allocation
+            largest = max(parameters, key=lambda w: w.size)
+            self.scratch = np.empty(largest.size, largest.dtype)
         self.t += 1
         # Both bias corrections folded into the step size: eta sqrt(1 - b2^t) / (1 - b1^t).
         # (math, not np: Python floats keep float32 arrays float32.)
         step_size = float(eta) * math.sqrt(1.0 - self.beta2**self.t) / (1.0 - self.beta1**self.t)
         epsilon_hat = self.epsilon * math.sqrt(1.0 - self.beta2**self.t)
-        halves = []
-        for arrays in zip(parameters, gradients, self.m, self.v, self.scratch, strict=True):
-            if arrays[0].size < PARALLEL_SIZE or arrays[0].ndim != 2:
-                self.update(arrays, step_size, epsilon_hat)
-                continue
-            if self.pool is None:
-                self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adam")
-            half = arrays[0].shape[0] // 2
-            second = [a[half:] for a in arrays]  # (rows half.., n_in) views
-            halves.append(self.pool.submit(self.update, second, step_size, epsilon_hat))
-            self.update([a[:half] for a in arrays], step_size, epsilon_hat)
-        for other_half in halves:
-            other_half.result()
-
-    def update(self, arrays: Sequence[Array], step_size: float, epsilon_hat: float) -> None:
-        """The three formulas, in place, for one parameter array w with its gradient g, its
-        averages m and v, and scratch space s."""
-        w, g, m, v, s = arrays
-        # m <- b1 m + (1 - b1) g, written as m += (1 - b1)(g - m)
-        np.subtract(g, m, out=s)
-        s *= 1.0 - self.beta1
-        m += s
-        # v <- b2 v + (1 - b2) g^2, written as v += (1 - b2)(g^2 - v)
-        np.multiply(g, g, out=s)
-        s -= v
-        s *= 1.0 - self.beta2
-        v += s
-        # w <- w - step_size m / (sqrt(v) + epsilon_hat)
-        np.sqrt(v, out=s)
-        s += epsilon_hat
-        np.divide(m, s, out=s)
-        s *= step_size
-        w -= s
+        for w, g, m, v in zip(parameters, gradients, self.m, self.v, strict=True):
+            s = self.scratch[:w.size].reshape(w.shape)  # one buffer reused: no allocation
+            # m <- b1 m + (1 - b1) g, written as m += (1 - b1)(g - m)
+            np.subtract(g, m, out=s)
+            s *= 1.0 - self.beta1
+            m += s
+            # v <- b2 v + (1 - b2) g^2, written as v += (1 - b2)(g^2 - v)
+            np.multiply(g, g, out=s)
+            s -= v
+            s *= 1.0 - self.beta2
+            v += s
+            # w <- w - step_size m / (sqrt(v) + epsilon_hat)
+            np.sqrt(v, out=s)
+            s += epsilon_hat
+            np.divide(m, s, out=s)
+            s *= step_size
+            w -= s
 
 
 Optimizer = SGD | Momentum | Nesterov | Adam
