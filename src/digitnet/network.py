@@ -237,11 +237,10 @@ class Network:
                 if mask is not None:
                     grad_a *= mask
                 z, a = forward.zs[layer - 1], forward.activations[layer - 1]
-                if self.activation.derivative is not None:  # BP2 in place: grad_a is ours
-                    grad_a *= self.activation.derivative(z, a)  # (m, n_in)
-                    delta = grad_a
-                else:
-                    delta = self.activation.backward(z, a, grad_a)  # BP2, (m, n_in)
+                derivative = self.activation.derivative
+                assert derivative is not None  # hidden activations are element-wise
+                grad_a *= derivative(z, a)  # BP2, in place (grad_a is ours): (m, n_in)
+                delta = grad_a
         return gradients
 
     def gradients(
