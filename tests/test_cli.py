@@ -471,3 +471,23 @@ def test_saved_model_helper_matches_cli_format(tmp_path: Path) -> None:
 
     path = save_model(tmp_path / "bare.npz", Network([784, 10]))
     assert load_model(path).metadata["architecture"]["layers"] == [784, 10]
+
+
+def test_downloads_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """What load_dataset reports while downloading becomes a tqdm bar on stderr."""
+    pytest.importorskip("tqdm", reason="the bar needs the cli extra (tqdm)")
+    import digitnet.data
+    from digitnet.cli.train import load_data
+
+    def fake_load_dataset(name: str, **options: Any) -> str:
+        for done in (0, 4_000_000, 9_912_422):
+            options["progress"](done, 9_912_422)
+        return name
+
+    monkeypatch.setattr(digitnet.data, "load_dataset", fake_load_dataset)
+    assert load_data("mnist", None, validation_size=0, quiet=False) == "mnist"
+    bar = capsys.readouterr().err
+    assert "downloading" in bar and "9.91M" in bar  # the total, in bytes, scaled
+    assert load_data("mnist", None, validation_size=0, quiet=True) == "mnist"
+    assert capsys.readouterr().err == ""

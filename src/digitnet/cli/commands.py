@@ -42,11 +42,15 @@ def section(metadata: dict[str, Any], key: str) -> dict[str, Any]:
 
 # --- evaluate ------------------------------------------------------------------------------------
 def test_set_for(metadata: dict[str, Any], dataset: str | None, data_dir: Path | None) -> Any:
-    """The dataset to measure on: the given one, else the one the model was trained on."""
+    """The dataset to measure on: the given one, else the one the model was trained on.
+
+    A download, if one is needed, shows the same progress bar as ``digitnet train``.
+    """
     from ..data import load_dataset
+    from .train import load_data
 
     if dataset is not None:
-        return load_dataset(dataset, data_dir=data_dir)
+        return load_data(dataset, data_dir, validation_size=0, quiet=False)
     trained_on = section(metadata, "dataset")
     name = str(trained_on.get("name", "default"))
     if name == "mnist-sample":  # the offline fallback of "default"
@@ -54,8 +58,8 @@ def test_set_for(metadata: dict[str, Any], dataset: str | None, data_dir: Path |
     source = Path(str(trained_on.get("source", "")))
     if data_dir is None and source.is_dir():
         data_dir = source
-    return load_dataset(name if name in ("mnist", "fashion-mnist") else "default",
-                        data_dir=data_dir)
+    return load_data(name if name in ("mnist", "fashion-mnist") else "default", data_dir,
+                     validation_size=0, quiet=False)
 
 
 def run_evaluate(args: argparse.Namespace) -> ExitCode:
