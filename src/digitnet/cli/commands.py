@@ -8,10 +8,13 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ImageError
 from . import CommandError, ExitCode, fail
+
+if TYPE_CHECKING:
+    from ..model_io import Model
 
 IMAGE_PIXELS = 28 * 28
 
@@ -41,25 +44,21 @@ def section(metadata: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 # --- evaluate ------------------------------------------------------------------------------------
-def test_set_for(metadata: dict[str, Any], dataset: str | None, data_dir: Path | None) -> Any:
+def test_set_for(model: Model, dataset: str | None, data_dir: Path | None) -> Any:
     """The dataset to measure on: the given one, else the one the model was trained on.
 
-    A download, if one is needed, shows the same progress bar as ``digitnet train``.
+    A download, if one is needed, shows the same progress bar as ``digitnet train``; the
+    offline sample is never downloaded.
     """
     from ..data import load_dataset
     from .train import load_data
 
     if dataset is not None:
         return load_data(dataset, data_dir, validation_size=0, quiet=False)
-    trained_on = section(metadata, "dataset")
-    name = str(trained_on.get("name", "default"))
-    if name == "mnist-sample":  # the offline fallback of "default"
-        return load_dataset("default", data_dir=data_dir, download=False)
-    source = Path(str(trained_on.get("source", "")))
-    if data_dir is None and source.is_dir():
-        data_dir = source
-    return load_data(name if name in ("mnist", "fashion-mnist") else "default", data_dir,
-                     validation_size=0, quiet=False)
+    name, folder = model.training_data(data_dir)
+    if section(model.metadata, "dataset").get("name") == "mnist-sample":
+        return load_dataset("default", data_dir=folder, download=False)
+    return load_data(name or "default", folder, validation_size=0, quiet=False)
 
 
 def run_evaluate(args: argparse.Namespace) -> ExitCode:
@@ -67,7 +66,7 @@ def run_evaluate(args: argparse.Namespace) -> ExitCode:
     from ..model_io import load_model
 
     model = load_model(args.model)
-    data = test_set_for(model.metadata, args.dataset, args.data_dir)
+    data = test_set_for(model, args.dataset, args.data_dir)
     network = model.network
     if network.sizes[0] != data.x_test.shape[1] or network.sizes[-1] < int(data.y_test.max()) + 1:
         raise CommandError(f"{args.model}: the network takes {network.sizes[0]} inputs and gives "

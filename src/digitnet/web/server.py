@@ -24,30 +24,12 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def test_set_source(model: Model, data_dir: Path | None) -> tuple[str | None, Path | None]:
-    """The dataset recorded in the model's metadata, and where its files were, as the CLI does.
-
-    The metadata holds ``{"name": ..., "source": ...}`` (or just a name); ``mnist-sample``, the
-    offline fallback of ``default``, is loaded as ``default``.
-    """
-    recorded: Any = model.metadata.get("dataset")
-    if isinstance(recorded, str):
-        recorded = {"name": recorded}
-    if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
-        return None, data_dir
-    name = recorded["name"]
-    source = Path(str(recorded.get("source", "")))
-    if data_dir is None and recorded.get("source") and source.is_dir():
-        data_dir = source
-    return (name if name in ("mnist", "fashion-mnist") else "default"), data_dir
-
-
 def load_test_set(model: Model, data_dir: Path | None = None
                   ) -> tuple[tuple[Array, np.ndarray] | None, str, str | None]:
     """The test set of the model's dataset, without downloading: (set or None, name, why not)."""
     from digitnet.data import load_dataset
 
-    name, folder = test_set_source(model, data_dir)
+    name, folder = model.training_data(data_dir)
     if name is None:
         return None, "test", "the model file does not say which dataset it was trained on"
     try:
