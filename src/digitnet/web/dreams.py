@@ -25,19 +25,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitnet.activations import Array
-from digitnet.network import Network
+from digitnet.network import ForwardPass, Network
 
 TINY = 1e-12  # keeps log and division away from zero activations
 
 
-def input_gradient(network: Network, X: Array, grad_output: Array) -> Array:
+def input_gradient(network: Network, X: Array, grad_output: Array,
+                   forward: ForwardPass | None = None) -> Array:
     """Backpropagate dJ/da^L (m, n_out) to the input: dJ/dX, shape (m, n_in).
 
     ``X`` is a batch (m, n_in); ``grad_output`` the gradient of some objective J with respect to
-    the output activations a^L of each example.
+    the output activations a^L of each example; ``forward``, X's forward pass if the caller
+    already has it.
     """
-    X = network.check_inputs(X)
-    forward = network.forward(X)
+    if forward is None:
+        forward = network.forward(network.check_inputs(X))
     L = network.num_layers - 1
     delta = network.output_activation.backward(  # BP1, (m, n_L)
         forward.zs[L], forward.activations[L], np.asarray(grad_output, dtype=network.dtype))
@@ -84,18 +86,22 @@ def dream(network: Network, digit: int, rng: np.random.Generator, steps: int = 1
     n_in = network.sizes[0]
     x = (START_BRIGHTNESS * rng.random((1, n_in))).astype(network.dtype)  # (1, n_in)
     start = x[0].copy()
-    trace = [probability(network, x, digit)]
+    forward = network.forward(x)  # one forward pass per step serves p_k and the gradient
+    trace = [share(forward.output, digit)]
     for _ in range(steps):
-        output = np.atleast_2d(network.feedforward(x))  # (1, n_out)
-        g = input_gradient(network, x, log_probability_gradient(output, digit))  # (1, n_in)
+        grad_output = log_probability_gradient(forward.output, digit)  # (1, n_out)
+        g = input_gradient(network, x, grad_output, forward)  # (1, n_in)
         rms = float(np.sqrt(np.mean(g.astype(np.float64) ** 2)))
         if rms < TINY:
             break
         x = np.clip(x + step_size * g / rms, 0.0, 1.0).astype(network.dtype)
-        trace.append(probability(network, x, digit))
+        forward = network.forward(x)
+        trace.append(share(forward.output, digit))
     return Dream(digit, x[0], start, trace)
 
 
-def probability(network: Network, x: Array, digit: int) -> float:
-    """p_digit for one input x (1, n_in) or (n_in,)."""
-    return float(np.atleast_2d(network.predict_proba(x))[0, digit])
+def share(output: Array, digit: int) -> float:
+    """p_k = a_k / sum_i a_i for one output row (1, n_out), as Network.predict_proba gives it."""
+    a = np.clip(output[0], 0.0, None)
+    total = float(a.sum())
+    return float(a[digit]) / total if total > 0 else 1.0 / a.size
