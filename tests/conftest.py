@@ -10,10 +10,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+
+from digitnet.gradients import Gradient, LayerGradient
 
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def gradient_of(arrays: list[np.ndarray]) -> Gradient:
+    """A Gradient whose BP3/BP4 give exactly ``arrays`` = [dW_0, db_0, dW_1, ...].
+
+    Each layer's factors are m = n_in + 1 examples: the inputs are the rows of the identity (and
+    one row of zeros), so delta.T @ inputs / m picks out the rows of delta. Choosing
+    delta[:n_in] = m dW.T and a last row that makes the mean of delta equal db gives both.
+    """
+    layers = []
+    for dW, db in zip(arrays[0::2], arrays[1::2], strict=True):
+        dW = np.atleast_2d(dW)
+        n_in = dW.shape[1]
+        m = n_in + 1
+        inputs = np.vstack([np.eye(n_in), np.zeros((1, n_in))])  # (m, n_in)
+        delta = np.vstack([m * dW.T, m * (db - dW.sum(axis=1))[None, :]])  # (m, n_out)
+        layers.append(LayerGradient(delta, inputs))
+    return Gradient(layers)
 
 
 def find_mnist_dir() -> tuple[Path, str | None]:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import digitnet_command
+from conftest import digitnet_command, draw_digit
+from digitnet import PRESETS
 from digitnet.model_io import load_model, save_model
 
 DIGITNET_OK, DIGITNET_ERROR, DIGITNET_USAGE, DIGITNET_DIVERGED = 0, 1, 2, 3
@@ -114,15 +115,17 @@ def test_train_reports_and_saves_everything(trained: tuple[Path, Any]) -> None:
     assert f"digitnet info {out}" in result.stdout and f"digitnet serve {out}" in result.stdout
     assert "Traceback" not in result.stderr
 
-    meta = load_model(out).metadata
-    assert meta["config"]["epochs"] == 2 and meta["preset"] == "demo"
-    assert meta["dataset"]["name"] == "mnist-sample"
-    assert meta["dataset"]["sizes"] == {"train": 4000, "validation": 0, "test": 1000}
-    assert meta["stop_reason"] == "completed" and meta["seconds"] > 0
-    results = meta["results"]
-    assert results["test_accuracy"] > 0.5 and results["best_epoch"] in (1, 2)
-    assert results["final_train_cost"] == meta["history"]["epochs"][-1]["train_cost"]
-    assert len(meta["history"]["epochs"]) == 2
+    card = load_model(out).card
+    assert card.config is not None and card.config == PRESETS["demo"].replace(epochs=2)
+    assert card.preset == "demo"
+    assert card.dataset is not None and card.dataset.name == "mnist-sample"
+    assert card.dataset.sizes == {"train": 4000, "validation": 0, "test": 1000}
+    assert card.stop_reason == "completed" and card.seconds is not None and card.seconds > 0
+    results = card.results
+    assert results is not None and results.test_accuracy is not None
+    assert results.test_accuracy > 0.5 and results.best_epoch in (1, 2)
+    assert results.final_train_cost == card.epochs[-1].train_cost
+    assert len(card.epochs) == 2
 
 
 def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> None:
@@ -141,19 +144,22 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
     model = load_model(out)
     assert model.network.sizes == [784, 20, 10]
     assert model.network.weights[0].dtype == np.float64
-    config = model.metadata["config"]
-    assert config == {**config, "activation": "tanh", "optimizer": "momentum",
-                      "learning_rate": 0.05, "momentum": 0.8, "weight_decay": 1e-4,
-                      "schedule": "step", "dropout": 0.1, "mini_batch_size": 50, "epochs": 3,
-                      "validation_size": 500, "early_stopping": 5, "seed": 7,
-                      "layers": [784, 20, 10]}
-    assert model.metadata["results"]["validation_accuracy"] > 0.3
+    assert model.card.config == PRESETS["3b1b"].replace(
+        layers=(784, 20, 10), activation="tanh", output_activation="softmax",
+        cost="categorical_cross_entropy", init="xavier", optimizer="momentum",
+        learning_rate=0.05, momentum=0.8, weight_decay=1e-4, schedule="step", dropout=0.1,
+        mini_batch_size=50, epochs=3, validation_size=500, early_stopping=5, dtype="float64",
+        seed=7)
+    assert model.card.results is not None
+    assert model.card.results.validation_accuracy is not None
+    assert model.card.results.validation_accuracy > 0.3
 
 
 def test_train_default_out_is_models_preset(digitnet: Run, tmp_path: Path) -> None:
     result = digitnet("train", "--epochs", 1, "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert load_model(tmp_path / "models" / "demo.npz").metadata["config"]["epochs"] == 1
+    config = load_model(tmp_path / "models" / "demo.npz").card.config
+    assert config is not None and config.epochs == 1
 
 
 def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
@@ -172,7 +178,7 @@ def test_divergence_saves_the_last_good_parameters(digitnet: Run, tmp_path: Path
                       "--epochs", 2, "--quiet", "--out", out)
     assert_one_error(result, "diverged", "learning rate 10", str(out), code=DIGITNET_DIVERGED)
     model = load_model(out)
-    assert model.metadata["stop_reason"] == "diverged"
+    assert model.card.stop_reason == "diverged"
     assert all(np.isfinite(p).all() for p in model.network.parameters())
 
 
@@ -270,18 +276,21 @@ def test_info_text_and_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
     text = digitnet("info", trained[0])
     assert text.returncode == 0, text.stderr
     model = load_model(trained[0])
-    network, config = model.network, model.metadata["config"]
+    network, config = model.network, model.card.config
+    assert config is not None
     for phrase in ("784 -> 16 -> 16 -> 10", "13,002 weights and biases",
                    f"{network.activation.name} hidden", f"{network.output_activation.name} output",
-                   "Preset:        demo", f"optimizer={config['optimizer']}", "5,000-digit",
+                   "Preset:        demo", f"optimizer={config.optimizer}", "5,000-digit",
                    "Epochs:        2 of 2 (completed)", f"Test accuracy: {model.test_accuracy:.2%}",
                    "version 0.1.0"):
         assert phrase in text.stdout, phrase
     summary = json.loads(digitnet("info", trained[0], "--json").stdout)
-    assert summary["num_parameters"] == 13_002
+    assert summary["architecture"]["num_parameters"] == 13_002
     assert summary["architecture"]["layers"] == [784, 16, 16, 10]
     assert summary["results"]["test_accuracy"] == load_model(trained[0]).test_accuracy
-    assert {"config", "dataset", "history", "seconds", "saved", "digitnet_version"} <= set(summary)
+    assert summary["training"]["optimizer"] == config.optimizer
+    assert "layers" not in summary["training"]  # the architecture is stored once
+    assert {"dataset", "history", "seconds", "saved", "digitnet_version"} <= set(summary)
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -450,7 +459,7 @@ def test_serve_trains_a_demo_model_when_there_is_none(offline_env: dict[str, str
     stdout, stderr, code = serve_and_stop(offline_env, tmp_path)
     assert code == 0, stderr
     assert "training a quick one (the demo preset)" in stdout
-    assert load_model(tmp_path / "models" / "demo.npz").metadata["preset"] == "demo"
+    assert load_model(tmp_path / "models" / "demo.npz").card.preset == "demo"
 
 
 def test_serve_without_the_web_extra(digitnet: Run, model: Path) -> None:
@@ -465,12 +474,19 @@ def test_serve_a_damaged_model(digitnet: Run, model: Path) -> None:
     assert_one_error(digitnet("serve", model), str(model), "not a digitnet model file")
 
 
-def test_saved_model_helper_matches_cli_format(tmp_path: Path) -> None:
-    """Model files written by the library load through the CLI's path too (no CLI metadata)."""
+def test_the_cli_reads_model_files_written_by_the_library(digitnet: Run, tmp_path: Path) -> None:
+    """A file from save_model alone (no training recorded) works with info and predict."""
     from digitnet import Network
 
-    path = save_model(tmp_path / "bare.npz", Network([784, 10]))
-    assert load_model(path).metadata["architecture"]["layers"] == [784, 10]
+    path = save_model(tmp_path / "bare.npz", Network([784, 10], seed=4))
+    info = digitnet("info", path)
+    assert info.returncode == 0, info.stderr
+    assert "Layers:        784 -> 10" in info.stdout and "Preset:" not in info.stdout
+    picture = tmp_path / "seven.png"
+    draw_digit(7).save(picture)
+    predicted = digitnet("predict", path, picture, "--json")
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(json.loads(predicted.stdout)["predictions"][0]["probabilities"]) == 10
 
 
 def test_downloads_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch,
@@ -478,7 +494,7 @@ def test_downloads_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch,
     """What load_dataset reports while downloading becomes a tqdm bar on stderr."""
     pytest.importorskip("tqdm", reason="the bar needs the cli extra (tqdm)")
     import digitnet.data
-    from digitnet.cli.train import load_data
+    from digitnet.cli.progress import load_data
 
     def fake_load_dataset(name: str, **options: Any) -> str:
         for done in (0, 4_000_000, 9_912_422):

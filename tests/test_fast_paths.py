@@ -158,12 +158,14 @@ def test_in_place_optimiser_steps_equal_the_formulas_in_float32(kind: str) -> No
     sizes = [30, 20, 10]
     net = Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
     X, Y = batch(sizes, m=32, seed=5)
-    flat = [g for pair in net.gradients(X, Y) for g in pair]
+    forward = net.forward(X.astype(np.float32))
+    gradient = net.backward(forward, net.output_error(forward, Y.astype(np.float32)))
+    flat = gradient.arrays()
     before = [p.copy() for p in net.parameters()]
     optimizer = OPTIMIZERS[kind]()
     eta = np.float64(0.01)  # a NumPy float64 learning rate must not promote anything
     for _ in range(3):
-        optimizer.step(net.parameters(), flat, eta)  # type: ignore[arg-type]
+        optimizer.step(net.parameters(), gradient, eta)  # type: ignore[arg-type]
     for p, p0, g in zip(net.parameters(), before, flat, strict=True):
         assert p.dtype == np.float32
         expected = plain_steps(kind, p0, g.astype(np.float64), 0.01, 3)

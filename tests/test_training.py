@@ -98,12 +98,45 @@ def test_dropout_only_during_training() -> None:
     np.testing.assert_allclose(mask[kept], 2.0)  # survivors scaled by 1/(1-p)
     np.testing.assert_allclose(dropped.inputs[1], plain.activations[0] * mask, rtol=1e-6)
     assert dropped.masks[1] is None  # never on the output layer
-    np.testing.assert_array_equal(net.feedforward(X), net.feedforward(X))  # inference: no dropout
+    # Inference never drops: feedforward is the plain forward pass, not the dropped one.
+    np.testing.assert_array_equal(net.feedforward(X), plain.output)
+    assert not np.allclose(net.feedforward(X), dropped.output)
     # Backprop sends no error through a dropped neuron: its incoming weights get no gradient.
-    grads = net.backward(dropped, np.eye(3)[[0, 1, 2, 0]].astype(np.float32))
+    Y = np.eye(3)[[0, 1, 2, 0]].astype(np.float32)
+    gradient = net.backward(dropped, net.output_error(dropped, Y))
     dropped_everywhere = ~kept.any(axis=0)
     assert dropped_everywhere.any()
-    assert (grads[0][0][dropped_everywhere] == 0).all()
+    assert (gradient.layers[0].weights[dropped_everywhere] == 0).all()
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
+def test_backprop_with_dropout_matches_central_differences(hidden: str) -> None:
+    """With the dropout mask held fixed (same seed), the gradient is the cost's derivative.
+
+    BP4 must multiply by what the next layer received, a * mask, not by a alone.
+    """
+    net = Network([6, 8, 7, 3], hidden, "softmax", "categorical_cross_entropy", "xavier",
+                  np.float64, seed=2)
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((5, 6)), np.eye(3)[rng.integers(0, 3, 5)]
+
+    def cost() -> float:
+        forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9))  # the same mask
+        return net.cost.value(forward.output, Y)
+
+    forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9))
+    assert any(mask is not None and (mask == 0).any() for mask in forward.masks)
+    gradient = net.backward(forward, net.output_error(forward, Y))
+    for parameter, analytic in zip(net.parameters(), gradient.arrays(), strict=True):
+        numeric = np.zeros_like(parameter)
+        for i in np.ndindex(parameter.shape):
+            original = parameter[i]
+            parameter[i] = original + 1e-6
+            plus = cost()
+            parameter[i] = original - 1e-6
+            numeric[i] = (plus - cost()) / 2e-6
+            parameter[i] = original
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
 def test_early_stopping_keeps_the_best_parameters() -> None:

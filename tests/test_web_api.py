@@ -22,6 +22,7 @@ pytest.importorskip("fastapi", reason="the web extra is not installed")
 from fastapi.testclient import TestClient
 
 from digitnet import Network
+from digitnet.model_card import DatasetRecord, ModelCard, Results
 from digitnet.model_io import Model, load_model, save_model
 from digitnet.web import create_app
 from digitnet.web.dreams import dream, input_gradient, log_probability_gradient
@@ -36,7 +37,8 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Model:
     network = Network([784, 30, 12, 10], activation="sigmoid", output_activation="softmax",
                       cost="categorical_cross_entropy", init="xavier", seed=1)
     path = tmp_path_factory.mktemp("model") / "tiny.npz"
-    save_model(path, network, {"dataset": {"name": "mnist"}, "results": {"test_accuracy": 0.1}})
+    save_model(path, network, ModelCard(network.architecture, dataset=DatasetRecord("mnist"),
+                                        results=Results(test_accuracy=0.1)))
     return load_model(path)
 
 
@@ -376,14 +378,17 @@ def test_load_test_set_explains_what_is_missing(model: Model, tmp_path: Path,
         raise DataError(f"{name} not found")
 
     monkeypatch.setattr(digitnet.data, "load_dataset", absent)
-    unnamed = Model(model.network, {})
+    architecture = model.network.architecture
+    unnamed = Model(model.network, ModelCard(architecture))
     found, _, note = load_test_set(unnamed)
     assert found is None and note and "does not say" in note
-    sample = Model(model.network, {"dataset": {"name": "mnist-sample", "source": str(tmp_path)}})
+    sample = Model(model.network, ModelCard(architecture, dataset=DatasetRecord(
+        "mnist-sample", source=str(tmp_path))))
     found, _, note = load_test_set(sample)
     assert found is None and note and "default not found" in note
     assert asked[-1] == ("default", tmp_path)  # the offline sample loads as "default"
-    load_test_set(Model(model.network, {"dataset": "fashion-mnist"}), tmp_path / "data")
+    fashion = ModelCard(architecture, dataset=DatasetRecord("fashion-mnist"))
+    load_test_set(Model(model.network, fashion), tmp_path / "data")
     assert asked[-1] == ("fashion-mnist", tmp_path / "data")
 
 

@@ -41,8 +41,9 @@ def server_url(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     Sigmoid hidden neurons, as in the famous video: their weight maps make the best pictures.
     """
-    from digitnet import Network, TrainingConfig, train
+    from digitnet import TrainingConfig, train
     from digitnet.data import load_dataset
+    from digitnet.model_card import DatasetRecord, ModelCard
     from digitnet.model_io import load_model, save_model
     from digitnet.web import background_server, create_app
     from digitnet.web.server import load_test_set
@@ -52,11 +53,11 @@ def server_url(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
                             init="xavier", optimizer="adam", learning_rate=0.003,
                             mini_batch_size=32, epochs=1)
     data = load_dataset("mnist", data_dir=mnist_dir, download=False)
-    network = Network(config.layers, config.activation, config.output_activation, config.cost,
-                      config.init, seed=config.seed)
+    network = config.build_network()
     train(network, data.x_train, data.y_train, config)
-    path = save_model(tmp_path_factory.mktemp("model") / "mnist.npz", network,
-                      {"dataset": {"name": "mnist", "source": str(mnist_dir)}})
+    card = ModelCard(network.architecture, config,
+                     dataset=DatasetRecord("mnist", source=str(mnist_dir)))
+    path = save_model(tmp_path_factory.mktemp("model") / "mnist.npz", network, card)
     model = load_model(path)
     test_set, name, note = load_test_set(model)
     assert note is None, note

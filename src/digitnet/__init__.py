@@ -6,6 +6,7 @@
 """
 
 from .activations import ACTIVATIONS, Activation
+from .architecture import Architecture
 from .config import TrainingConfig
 from .costs import COSTS, Cost
 from .errors import (
@@ -19,22 +20,23 @@ from .errors import (
     ModelFileError,
 )
 from .gradcheck import GradientCheck, check_gradients, numerical_gradients
+from .gradients import Gradient, LayerGradient
+from .history import EpochRecord, History, Progress, StopReason
 from .initializers import INITIALIZERS
 from .metrics import Evaluation, accuracy, confusion_matrix, evaluate, one_hot
 from .network import ForwardPass, Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov
 from .presets import PRESETS
 from .schedules import SCHEDULES
-from .training import EpochRecord, History, Progress, train
-
-__version__ = "0.1.0"
+from .training import mini_batches, train
+from .version import __version__
 
 __all__ = [
     "ACTIVATIONS", "COSTS", "INITIALIZERS", "OPTIMIZERS", "PRESETS", "SCHEDULES", "SGD",
-    "Activation", "Adam", "ConfigError", "Cost", "DataError", "DigitnetError",
-    "DivergenceError", "DownloadError", "EpochRecord", "Evaluation", "ForwardPass",
-    "GradientCheck", "History", "ImageError", "InputError", "ModelFileError", "Momentum",
-    "Nesterov", "Network", "Progress", "TrainingConfig", "__version__", "accuracy",
-    "check_gradients", "confusion_matrix", "evaluate", "numerical_gradients", "one_hot",
-    "train",
+    "Activation", "Adam", "Architecture", "ConfigError", "Cost", "DataError", "DigitnetError",
+    "DivergenceError", "DownloadError", "EpochRecord", "Evaluation", "ForwardPass", "Gradient",
+    "GradientCheck", "History", "ImageError", "InputError", "LayerGradient", "ModelFileError",
+    "Momentum", "Nesterov", "Network", "Progress", "StopReason", "TrainingConfig",
+    "__version__", "accuracy", "check_gradients", "confusion_matrix", "evaluate",
+    "mini_batches", "numerical_gradients", "one_hot", "train",
 ]

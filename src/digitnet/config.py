@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .activations import ACTIVATIONS
+from .architecture import DTYPES, Architecture, compatible_cost, hidden_activation, validate_sizes
 from .errors import ConfigError
 from .initializers import INITIALIZERS
-from .network import DTYPES, compatible_cost, hidden_activation, validate_sizes
+from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
 from .registry import lookup
 from .schedules import SCHEDULES
@@ -115,6 +116,17 @@ class TrainingConfig:
             else:
                 kwargs[name] = coerce(name, value, type(getattr(cls(), name)))
         return cls(**kwargs)
+
+    @property
+    def architecture(self) -> Architecture:
+        """The network these options describe (layers, activations, cost, dtype)."""
+        return Architecture(self.layers, self.activation, self.output_activation, self.cost,
+                            self.dtype)
+
+    def build_network(self) -> Network:
+        """A fresh network of this architecture, initialised with ``init`` from ``seed``."""
+        return Network(self.layers, self.activation, self.output_activation, self.cost,
+                       self.init, self.dtype, self.seed)
 
     def make_optimizer(self) -> Optimizer:
         """A fresh optimiser of the configured kind."""

@@ -7,8 +7,8 @@ with ``allow_pickle=False``, so only numbers (and one JSON string) ever come out
 Layout::
 
     weights_0, biases_0, weights_1, ...   float32 or float64 arrays
-    metadata                              a JSON string: format, architecture, training
-                                          configuration, dataset, results, version, date
+    metadata                              a JSON string: the model card (architecture, training
+                                          configuration, dataset, results, version, date)
 
 Loading validates everything and names what is wrong; saving writes a temporary file beside
 the target and renames it into place, so an existing model is never half-overwritten.
@@ -16,8 +16,6 @@ the target and renames it into place, so an existing model is never half-overwri
 
 from __future__ import annotations
 
-import datetime
-import json
 import os
 import tempfile
 import zipfile
@@ -29,74 +27,62 @@ import numpy as np
 
 from .activations import Array
 from .errors import DigitnetError, ModelFileError
+from .model_card import ModelCard
 from .network import Network
-
-FORMAT = "digitnet-model"
-FORMAT_VERSION = 1
 
 
 @dataclass
 class Model:
-    """A network together with what its file says about it (architecture, training, results)."""
+    """A network together with its model card (architecture, training, results)."""
 
     network: Network
-    metadata: dict[str, Any]
+    card: ModelCard
 
     def training_data(self, data_dir: Path | None = None) -> tuple[str | None, Path | None]:
         """The dataset this model learned from, as (name for load_dataset, folder of its files).
 
-        The metadata records ``{"name": ..., "source": ...}``; ``mnist-sample`` (the offline
-        fallback of ``default``) is loaded as ``default``. An explicit ``data_dir`` wins over the
-        recorded folder. The name is None when the file does not say.
+        ``mnist-sample`` (the offline fallback of ``default``) is loaded as ``default``. An
+        explicit ``data_dir`` wins over the recorded folder. The name is None when the card
+        does not say.
         """
-        recorded = self.metadata.get("dataset")
-        if isinstance(recorded, str):
-            recorded = {"name": recorded}
-        if not isinstance(recorded, dict) or not isinstance(recorded.get("name"), str):
+        dataset = self.card.dataset
+        if dataset is None:
             return None, data_dir
-        name = recorded["name"]
-        source = Path(str(recorded.get("source", "")))
-        if data_dir is None and recorded.get("source") and source.is_dir():
-            data_dir = source
-        return (name if name in ("mnist", "fashion-mnist") else "default"), data_dir
+        if data_dir is None and dataset.source and Path(dataset.source).is_dir():
+            data_dir = Path(dataset.source)
+        name = dataset.name if dataset.name in ("mnist", "fashion-mnist") else "default"
+        return name, data_dir
 
     @property
     def test_accuracy(self) -> float | None:
-        value = self.metadata.get("results", {}).get("test_accuracy")
-        return float(value) if isinstance(value, int | float) else None
+        return self.card.results.test_accuracy if self.card.results else None
 
 
-def save_model(path: str | Path, network: Network, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``network`` and ``metadata`` to ``path`` atomically; returns the path written.
+def save_model(path: str | Path, network: Network, card: ModelCard | None = None) -> Path:
+    """Write ``network`` and its ``card`` to ``path`` atomically; returns the path written.
 
-    The architecture, the digitnet version and the date are added to the metadata.
+    Without a card, the file records only the architecture. The card is stamped with the
+    digitnet version and the date.
     """
-    from . import __version__
-
     path = Path(path)
-    info = dict(metadata or {})
-    info.update(
-        format=FORMAT,
-        format_version=FORMAT_VERSION,
-        digitnet_version=__version__,
-        saved=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        architecture={
-            "layers": network.sizes,
-            "activation": network.activation.name,
-            "output_activation": network.output_activation.name,
-            "cost": network.cost.name,
-            "dtype": np.dtype(network.dtype).name,
-            "num_parameters": network.num_parameters,
-        },
-    )
+    card = card or ModelCard(network.architecture)
+    if card.architecture != network.architecture:
+        raise ModelFileError(f"{path}: the model card describes {card.architecture}, not the "
+                             f"network's {network.architecture}")
     try:
-        text = json.dumps(info, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise ModelFileError(f"{path}: metadata cannot be written as JSON: {error}") from None
+        text = card.stamped().to_json()
+    except ModelFileError as error:
+        raise ModelFileError(f"{path}: {error}") from None
     arrays: dict[str, Any] = {"metadata": np.array(text)}
     for layer, (w, b) in enumerate(zip(network.weights, network.biases, strict=True)):
         arrays[f"weights_{layer}"] = w
         arrays[f"biases_{layer}"] = b
+    write_atomically(path, arrays)
+    return path
+
+
+def write_atomically(path: Path, arrays: dict[str, Any]) -> None:
+    """``np.savez`` into a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -109,7 +95,6 @@ def save_model(path: str | Path, network: Network, metadata: dict[str, Any] | No
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
 
 
 def current_umask() -> int:
@@ -142,23 +127,11 @@ def load_model(path: str | Path) -> Model:
 
 
 def model_from_contents(contents: dict[str, np.ndarray[Any, Any]]) -> Model:
-    """Validate the arrays and metadata read from a model file and build the network."""
+    """Validate the arrays and the model card read from a model file and build the network."""
     if "metadata" not in contents or contents["metadata"].dtype.kind != "U":
         raise ModelFileError("no metadata in the file")
-    try:
-        metadata = json.loads(str(contents["metadata"]))
-    except json.JSONDecodeError as error:
-        raise ModelFileError(f"the metadata is not valid JSON ({error.msg})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise ModelFileError("the metadata does not describe a digitnet model")
-    if metadata.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"unsupported format version {metadata.get('format_version')!r}")
-    arch = metadata.get("architecture")
-    if not isinstance(arch, dict):
-        raise ModelFileError("the metadata has no architecture")
-    layers = arch.get("layers")
-    if not isinstance(layers, list) or len(layers) < 2:
-        raise ModelFileError(f"the architecture's layers are invalid: {layers!r}")
+    card = ModelCard.from_json(str(contents["metadata"]))
+    layers = card.architecture.layers
     weights: list[Array] = []
     biases: list[Array] = []
     for layer in range(len(layers) - 1):
@@ -176,10 +149,13 @@ def model_from_contents(contents: dict[str, np.ndarray[Any, Any]]) -> Model:
                                              for i in range(len(layers) - 1)}
     if extra:
         raise ModelFileError(f"unexpected arrays in the file: {', '.join(sorted(extra))}")
-    network = Network.from_arrays(
-        weights, biases, str(arch.get("activation")), str(arch.get("output_activation")),
-        str(arch.get("cost")),
-    )
-    if network.sizes != layers:
-        raise ModelFileError(f"the arrays give layers {network.sizes}, the metadata says {layers}")
-    return Model(network, metadata)
+    arch = card.architecture
+    network = Network.from_arrays(weights, biases, arch.activation, arch.output_activation,
+                                  arch.cost)
+    if tuple(network.sizes) != layers:
+        raise ModelFileError(f"the arrays give layers {network.sizes}, the card says "
+                             f"{list(layers)}")
+    if np.dtype(network.dtype).name != arch.dtype:
+        raise ModelFileError(f"the arrays are {np.dtype(network.dtype).name}, the card says "
+                             f"{arch.dtype}")
+    return Model(network, card)

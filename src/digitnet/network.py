@@ -17,7 +17,8 @@ output back to the input. With delta^l = dC/dz^l (the error of layer l), the fou
     BP3  dC/db^l = delta^l
     BP4  dC/dW^l = delta^l (a^{l-1}).T
 
-(*) is the element-wise product. In batch form BP4 sums over the rows: dW = delta.T @ A.
+(*) is the element-wise product. ``output_error`` is BP1, ``backward`` BP2; BP3 and BP4, averaged
+over the batch, are in :mod:`digitnet.gradients`.
 """
 
 from __future__ import annotations
@@ -28,15 +29,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation, Array
-from .costs import COSTS, Cost
+from .activations import ACTIVATIONS, Activation, Array
+from .architecture import (
+    Architecture,
+    compatible_cost,
+    hidden_activation,
+    resolve_dtype,
+    validate_sizes,
+)
 from .errors import ConfigError, InputError
+from .gradients import Gradient, LayerGradient
 from .initializers import INITIALIZERS
 from .registry import lookup
-
-Gradients = list[tuple[Array, Array]]
-
-DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
 
 
 @dataclass
@@ -127,6 +131,12 @@ class Network:
         return len(self.weights)
 
     @property
+    def architecture(self) -> Architecture:
+        """The shape and kind of this network, as plain data."""
+        return Architecture(tuple(self.sizes), self.activation.name, self.output_activation.name,
+                            self.cost.name, np.dtype(self.dtype).name)
+
+    @property
     def num_parameters(self) -> int:
         """How many weights and biases there are: sum over layers of n_out * n_in + n_out."""
         return sum(w.size + b.size for w, b in zip(self.weights, self.biases, strict=True))
@@ -192,16 +202,22 @@ class Network:
         return a[0] if np.ndim(X) == 1 else a
 
     def predict_proba(self, X: Array) -> Array:
-        """Class probabilities (m, n_out), each row summing to 1.
+        """Class probabilities (m, n_out), each row summing to 1 (see :meth:`probabilities`)."""
+        p = self.probabilities(np.atleast_2d(self.feedforward(X)))
+        return p[0] if np.ndim(X) == 1 else p
 
-        Softmax outputs are probabilities already; other outputs are divided by their row sum.
+    def probabilities(self, output: Array) -> Array:
+        """Output activations (m, n_out) as probabilities: p_j = a_j / sum_i a_i.
+
+        Softmax outputs are probabilities already; other outputs are clipped at 0 and divided by
+        their row sum (a row of zeros gives 1/n_out each).
         """
-        a = np.atleast_2d(self.feedforward(X))
-        if self.output_activation.name != "softmax":
-            a = np.clip(a, 0.0, None)
-            total = a.sum(axis=1, keepdims=True)
-            a = np.divide(a, total, out=np.full_like(a, 1.0 / a.shape[1]), where=total > 0)
-        return a[0] if np.ndim(X) == 1 else a
+        if self.output_activation.name == "softmax":
+            return output
+        a = np.clip(output, 0.0, None)
+        total = a.sum(axis=1, keepdims=True)  # (m, 1)
+        p: Array = np.divide(a, total, out=np.full_like(a, 1.0 / a.shape[1]), where=total > 0)
+        return p
 
     def predict(self, X: Array) -> NDArray[np.intp]:
         """The digit each row of X is taken for: the index of the most active output neuron."""
@@ -213,48 +229,61 @@ class Network:
         return self.cost.value(np.atleast_2d(self.feedforward(X)), np.atleast_2d(Y))
 
     # --- backpropagation -----------------------------------------------------------------------
-    def backward(self, forward: ForwardPass, Y: Array, scale: float = 1.0) -> Gradients:
-        """The gradient of the mean cost over the batch, from a forward pass: [(dW, db), ...].
+    def output_error(self, forward: ForwardPass, Y: Array) -> Array:
+        """BP1: each example's error of the output layer, delta^L = dC_x/dz^L; (m, n_L).
 
-        Follows BP1-BP4 from the output layer back to the first; the 1/m of the mean is applied
-        once, to delta^L, so every later product is already averaged. Every equation is linear
-        in delta, so a ``scale`` applied there too multiplies every gradient: training's plain
-        SGD passes eta and gets its step eta dC/dw straight from BP3 and BP4.
+        ``Y`` (m, n_L) holds the desired outputs. The cost gives dC_x/da^L and the output
+        activation turns it into dC_x/dz^L (simplified to a - y where the pair allows it).
         """
-        m = Y.shape[0]
         L = self.num_layers - 1
-        delta = self.cost.output_delta(forward.zs[L], forward.activations[L], Y,
-                                       self.output_activation)  # BP1, (m, n_L)
-        delta *= float(scale) / m
-        gradients: Gradients = [None] * self.num_layers  # type: ignore[list-item]
-        for layer in range(L, -1, -1):
-            dW = delta.T @ forward.inputs[layer]  # BP4, (n_out, n_in)
-            db = delta.sum(axis=0)  # BP3, (n_out,)
-            gradients[layer] = (dW, db)
+        return self.cost.output_delta(forward.zs[L], forward.activations[L], Y,
+                                      self.output_activation)
+
+    def backward(self, forward: ForwardPass, delta: Array, input_gradient: bool = False
+                 ) -> Gradient:
+        """Backpropagation: from the output error delta^L (m, n_L), every layer's gradient.
+
+        Walks from the output layer back to the first, moving each example's error one layer
+        back with BP2; each layer's (dC/dW, dC/db) follow from its error by BP3 and BP4 (see
+        :class:`~digitnet.gradients.LayerGradient`). The result is the gradient of the mean
+        cost over the batch, never a step. With ``input_gradient``, the error is carried one
+        step further, to the input: dC/dX = (1/m) delta^1 W^1 as rows, (m, n_in).
+
+        ``delta`` is usually :meth:`output_error`; any dJ/dz^L (m, n_L) gives the gradient of
+        that objective J instead.
+        """
+        layers: list[LayerGradient] = []
+        for layer in range(self.num_layers - 1, -1, -1):
+            layers.append(LayerGradient(delta, forward.inputs[layer]))
             if layer > 0:
                 grad_a = delta @ self.weights[layer]  # (m, n_in): W.T delta, as rows
                 mask = forward.masks[layer - 1]
                 if mask is not None:
-                    grad_a *= mask
+                    grad_a *= mask  # a dropped neuron passes no error back
                 z, a = forward.zs[layer - 1], forward.activations[layer - 1]
                 derivative = self.activation.derivative
                 assert derivative is not None  # hidden activations are element-wise
                 grad_a *= derivative(z, a)  # BP2, in place (grad_a is ours): (m, n_in)
                 delta = grad_a
-        return gradients
+        layers.reverse()
+        inputs = None
+        if input_gradient:
+            inputs = (delta @ self.weights[0]) * (1.0 / delta.shape[0])  # (m, n_in)
+        return Gradient(layers, inputs)
 
     def gradients(
         self, X: Array, Y: Array, dropout: float = 0.0, rng: np.random.Generator | None = None
-    ) -> Gradients:
-        """Backpropagation: the gradient of the mean cost over X (m, n_in), Y (m, n_out).
+    ) -> list[tuple[Array, Array]]:
+        """The gradient of the mean cost over X (m, n_in), Y (m, n_out): [(dW, db), ...].
 
-        Returns one (dW, db) per layer, with the shapes of (weights[l], biases[l]).
+        One (dC/dW, dC/db) per layer, with the shapes of (weights[l], biases[l]).
         """
         X = self.check_inputs(X)
         Y = np.asarray(Y, dtype=self.dtype)
         if Y.shape != (X.shape[0], self.sizes[-1]):
             raise InputError(f"Y has shape {Y.shape}, expected {(X.shape[0], self.sizes[-1])}")
-        return self.backward(self.forward(X, dropout, rng), Y)
+        forward = self.forward(X, dropout, rng)
+        return self.backward(forward, self.output_error(forward, Y)).pairs()
 
     # --- helpers -------------------------------------------------------------------------------
     def check_inputs(self, X: Array) -> Array:
@@ -283,53 +312,3 @@ class Network:
         for mine, theirs in zip(self.weights + self.biases, list(weights) + list(biases),
                                 strict=True):
             mine[...] = theirs
-
-
-# --- validation, shared with the configuration and the model files ----------------------------
-def validate_sizes(sizes: Sequence[int]) -> list[int]:
-    """A list of at least two positive layer sizes, or ConfigError."""
-    try:
-        result = [int(n) for n in sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"layer sizes must be whole numbers, got {sizes!r}") from None
-    if len(result) < 2:
-        raise ConfigError(
-            f"a network needs at least an input and an output layer, got {result}"
-        )
-    if any(n < 1 for n in result) or any(float(n) != n for n in sizes):
-        raise ConfigError(f"layer sizes must be positive whole numbers, got {list(sizes)}")
-    return result
-
-
-def hidden_activation(name: str) -> Activation:
-    """A registered element-wise activation (softmax is for the output layer only)."""
-    activation = lookup(ACTIVATIONS, name, "activation")
-    if not activation.elementwise:
-        raise ConfigError(
-            f"{name} can only be the output activation; hidden layers take one of "
-            f"{', '.join(HIDDEN_ACTIVATIONS)}"
-        )
-    return activation
-
-
-def compatible_cost(cost: str, output_activation: str) -> Cost:
-    """The cost named ``cost``, if it makes sense after ``output_activation``."""
-    result = lookup(COSTS, cost, "cost")
-    allowed = result.output_activations
-    if allowed is not None and output_activation not in allowed:
-        raise ConfigError(
-            f"the {cost} cost needs outputs between 0 and 1: use output activation "
-            f"{' or '.join(allowed)}, not {output_activation}"
-        )
-    return result
-
-
-def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
-    """float32 or float64 (by name or NumPy type); anything else is a ConfigError."""
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = str(dtype)
-    if name not in DTYPES:
-        raise ConfigError(f"dtype must be float32 or float64, got {name}")
-    return DTYPES[name]

@@ -1,9 +1,10 @@
 """Optimisers: how a gradient turns into a step for the parameters.
 
-Gradient descent moves every parameter against its gradient, scaled by the learning rate eta.
-``step(parameters, gradients, learning_rate)`` changes the parameter arrays in place; the
-gradients are those of the mean cost over a mini-batch, so plain SGD is exactly
-w <- w - (eta/m) sum_x dC_x/dw.
+Gradient descent moves every parameter against its gradient, scaled by the learning rate eta:
+w <- w - eta dC/dw. The learning rate lives here and nowhere else. ``step(parameters, gradient,
+eta)`` changes the parameter arrays ([W_0, b_0, W_1, b_1, ...], as ``Network.parameters()``
+gives them) in place; ``gradient`` is what backpropagation returned for a mini-batch, the
+gradient of the mean cost, so plain SGD is exactly w <- w - (eta/m) sum_x dC_x/dw.
 
 Each optimiser keeps its own state (velocities, moment estimates), one array per parameter,
 created at the first step, in the parameters' dtype.
@@ -23,16 +24,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import Array
+from .gradients import Gradient
 
 
 @dataclass
 class SGD:
-    """Plain stochastic gradient descent: w <- w - eta g."""
+    """Plain stochastic gradient descent: w <- w - eta dC/dw,  b <- b - eta dC/db.
 
-    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
-        eta = float(eta)
-        for w, g in zip(parameters, gradients, strict=True):
-            w -= eta * g
+    By BP3 and BP4, eta dC/dW = (eta/m) sum_x delta_x a_x^T = ((eta/m) delta).T @ inputs, so the
+    step multiplies the small error matrix delta (m, n_out) by eta/m instead of multiplying the
+    large gradient (n_out, n_in) by eta: the same numbers, one subtraction per parameter, no
+    temporary the size of W. (With weight decay the gradient gains lambda W and is used as is.)
+    """
+
+    def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
+        eta = float(eta)  # a Python float keeps float32 arrays float32
+        for w, b, layer in zip(parameters[0::2], parameters[1::2], gradient, strict=True):
+            if layer.weight_decay:
+                w -= eta * layer.weights
+                b -= eta * layer.biases
+                continue
+            eta_delta = layer.delta * (eta / layer.m)  # (m, n_out)
+            w -= eta_delta.T @ layer.inputs  # w <- w - eta dC/dW  (n_out, n_in)
+            b -= eta_delta.sum(axis=0)  # b <- b - eta dC/db  (n_out,)
 
 
 @dataclass
@@ -45,7 +59,8 @@ class Momentum:
     momentum: float = 0.9
     velocities: list[Array] = field(default_factory=list)
 
-    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+    def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
+        gradients = gradient.arrays()
         if not self.velocities:
             self.velocities = [np.zeros_like(w) for w in parameters]
         eta = float(eta)
@@ -65,7 +80,8 @@ class Nesterov:
     momentum: float = 0.9
     velocities: list[Array] = field(default_factory=list)
 
-    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+    def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
+        gradients = gradient.arrays()
         if not self.velocities:
             self.velocities = [np.zeros_like(w) for w in parameters]
         eta = float(eta)
@@ -93,7 +109,8 @@ class Adam:
     v: list[Array] = field(default_factory=list)
     scratch: Array = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
 
-    def step(self, parameters: Sequence[Array], gradients: Sequence[Array], eta: float) -> None:
+    def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
+        gradients = gradient.arrays()
         if not self.m:
             self.m = [np.zeros_like(w) for w in parameters]
             self.v = [np.zeros_like(w) for w in parameters]

@@ -129,7 +129,7 @@ def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
             layers=network.sizes, activation=network.activation.name,
             output_activation=network.output_activation.name, cost=network.cost.name,
             num_parameters=network.num_parameters, description=repr(network),
-            test_accuracy=model.test_accuracy, metadata=model.metadata,
+            test_accuracy=model.test_accuracy, metadata=model.card.to_dict(),
             test_set=test_set_info(tests, note))
 
     @app.post("/api/predict", summary="Predict from 784 pixel intensities in [0, 1]")

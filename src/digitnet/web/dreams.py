@@ -13,9 +13,10 @@ further, past the first layer, to the input:
     delta^l  = (W^{l+1}.T delta^{l+1}) (*) sigma'(z^l)     BP2
     dJ/dx    = W^1.T delta^1                               one more step of BP2, without sigma'
 
-In row form (batches are rows) the last line reads ``delta @ W``. Climbing that gradient from
-random noise gives an image the network is sure is a k, and it rarely looks like one: the network
-learned to separate the training digits, not what digits look like.
+Only the first two lines are new: ``Network.backward`` does the rest, the same function that
+training uses. Climbing that gradient from random noise gives an image the network is sure is
+a k, and it rarely looks like one: the network learned to separate the training digits, not
+what digits look like.
 """
 
 from __future__ import annotations
@@ -36,19 +37,17 @@ def input_gradient(network: Network, X: Array, grad_output: Array,
 
     ``X`` is a batch (m, n_in); ``grad_output`` the gradient of some objective J with respect to
     the output activations a^L of each example; ``forward``, X's forward pass if the caller
-    already has it.
+    already has it. Row x of the result is dJ_x/dx, each example's own gradient.
     """
     if forward is None:
         forward = network.forward(network.check_inputs(X))
     L = network.num_layers - 1
     delta = network.output_activation.backward(  # BP1, (m, n_L)
         forward.zs[L], forward.activations[L], np.asarray(grad_output, dtype=network.dtype))
-    for layer in range(L, 0, -1):
-        grad_a = delta @ network.weights[layer]  # (m, n_{layer-1}): W.T delta, as rows
-        delta = network.activation.backward(  # BP2, (m, n_{layer-1})
-            forward.zs[layer - 1], forward.activations[layer - 1], grad_a)
-    gradient: Array = delta @ network.weights[0]  # (m, n_in)
-    return gradient
+    gradient = network.backward(forward, delta, input_gradient=True).inputs  # (1/m) dJ_x/dx
+    assert gradient is not None
+    result: Array = gradient * delta.shape[0]  # (m, n_in)
+    return result
 
 
 def log_probability_gradient(output: Array, digit: int) -> Array:
@@ -87,7 +86,7 @@ def dream(network: Network, digit: int, rng: np.random.Generator, steps: int = 1
     x = (START_BRIGHTNESS * rng.random((1, n_in))).astype(network.dtype)  # (1, n_in)
     start = x[0].copy()
     forward = network.forward(x)  # one forward pass per step serves p_k and the gradient
-    trace = [share(forward.output, digit)]
+    trace = [share(network, forward.output, digit)]
     for _ in range(steps):
         grad_output = log_probability_gradient(forward.output, digit)  # (1, n_out)
         g = input_gradient(network, x, grad_output, forward)  # (1, n_in)
@@ -96,12 +95,10 @@ def dream(network: Network, digit: int, rng: np.random.Generator, steps: int = 1
             break
         x = np.clip(x + step_size * g / rms, 0.0, 1.0).astype(network.dtype)
         forward = network.forward(x)
-        trace.append(share(forward.output, digit))
+        trace.append(share(network, forward.output, digit))
     return Dream(digit, x[0], start, trace)
 
 
-def share(output: Array, digit: int) -> float:
-    """p_k = a_k / sum_i a_i for one output row (1, n_out), as Network.predict_proba gives it."""
-    a = np.clip(output[0], 0.0, None)
-    total = float(a.sum())
-    return float(a[digit]) / total if total > 0 else 1.0 / a.size
+def share(network: Network, output: Array, digit: int) -> float:
+    """p_k for one output row (1, n_out), as Network.predict_proba gives it."""
+    return float(network.probabilities(output)[0, digit])

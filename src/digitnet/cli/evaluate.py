@@ -1,0 +1,72 @@
+"""``digitnet evaluate MODEL``: accuracy, accuracy per digit and the confusion matrix."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import CommandError, ExitCode
+from .output import finite_or_none, percent, print_json
+
+if TYPE_CHECKING:
+    from ..model_io import Model
+
+
+def test_set_for(model: Model, dataset: str | None, data_dir: Path | None) -> Any:
+    """The dataset to measure on: the given one, else the one the model was trained on.
+
+    A download, if one is needed, shows the same progress bar as ``digitnet train``; the
+    offline sample is never downloaded.
+    """
+    from ..data import load_dataset
+    from .progress import load_data
+
+    if dataset is not None:
+        return load_data(dataset, data_dir, validation_size=0, quiet=False)
+    name, folder = model.training_data(data_dir)
+    if model.card.dataset is not None and model.card.dataset.name == "mnist-sample":
+        return load_dataset("default", data_dir=folder, download=False)
+    return load_data(name or "default", folder, validation_size=0, quiet=False)
+
+
+def run_evaluate(args: argparse.Namespace) -> ExitCode:
+    from ..metrics import evaluate
+    from ..model_io import load_model
+
+    model = load_model(args.model)
+    data = test_set_for(model, args.dataset, args.data_dir)
+    network = model.network
+    if network.sizes[0] != data.x_test.shape[1] or network.sizes[-1] < int(data.y_test.max()) + 1:
+        raise CommandError(f"{args.model}: the network takes {network.sizes[0]} inputs and gives "
+                           f"{network.sizes[-1]} outputs, which does not fit {data.name}")
+    result = evaluate(network, data.x_test, data.y_test)
+    per_class = [finite_or_none(round(float(v), 6)) for v in result.per_class_accuracy]
+    if args.json:
+        print_json({
+            "model": str(args.model),
+            "dataset": {"name": data.name, "description": data.description},
+            "count": result.count,
+            "accuracy": result.accuracy,
+            "cost": finite_or_none(result.cost),
+            "per_class_accuracy": per_class,
+            "confusion_matrix": result.confusion.tolist(),
+        })
+        return ExitCode.OK
+    correct = int(result.confusion.trace())
+    print(f"Model: {args.model}: {network}")
+    print(f"Test set: {data.description}")
+    print(f"Accuracy: {result.accuracy:.2%} ({correct:,} of {result.count:,} right), "
+          f"cost {result.cost:.4f}")
+    print()
+    print("digit  accuracy  images")
+    totals = result.confusion.sum(axis=1)
+    for digit, (accuracy, total) in enumerate(zip(per_class, totals, strict=True)):
+        print(f"{digit:5d}  {percent(accuracy):>8}  {total:6,}")
+    print()
+    print("Confusion matrix: row = the true digit, column = what the network said")
+    classes = result.confusion.shape[0]
+    print("true " + "".join(f"{j:>6d}" for j in range(classes)))
+    for i, row in enumerate(result.confusion):
+        print(f"{i:4d} " + "".join(f"{count:6d}" for count in row))
+    return ExitCode.OK

