@@ -155,6 +155,36 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
     assert model.card.results.validation_accuracy > 0.3
 
 
+def test_train_with_augmentation_flags(digitnet: Run, tmp_path: Path) -> None:
+    out = tmp_path / "distorted.npz"
+    result = digitnet("train", "--preset", "demo", "--epochs", 1, "--rotation", 12, "--scale",
+                      0.1, "--shear", 5, "--translation", 2, "--elastic-alpha", 20,
+                      "--elastic-sigma", 5, "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert ("images distorted: rotation 12 deg, scale 0.1, shear 5 deg, translation 2 px, "
+            "elastic alpha 20 sigma 5") in result.stdout.splitlines()[1]
+    card = load_model(out).card
+    assert card.config == PRESETS["demo"].replace(
+        epochs=1, rotation=12.0, scale=0.1, shear=5.0, translation=2.0, elastic_alpha=20.0,
+        elastic_sigma=5.0)
+    assert card.results is not None and card.results.test_accuracy is not None
+    assert card.results.test_accuracy > 0.5
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (["--rotation", "-5"], "rotation must be a finite number >= 0, got -5.0"),
+    (["--translation", "inf"], "translation must be a finite number >= 0, got inf"),
+    (["--scale", "1.5"], "scale must be below 1"),
+    (["--elastic-alpha", "30", "--elastic-sigma", "0"], "needs elastic_sigma > 0"),
+    (["--layers", "100,10", "--rotation", "5"], "augmentation distorts 28x28 images"),
+])
+def test_impossible_augmentation_options(digitnet: Run, tmp_path: Path, options: list[str],
+                                         expected: str) -> None:
+    result = digitnet("train", *options, "--out", tmp_path / "never.npz")
+    assert_one_error(result, expected, code=DIGITNET_USAGE)
+    assert not (tmp_path / "never.npz").exists()
+
+
 def test_train_default_out_is_models_preset(digitnet: Run, tmp_path: Path) -> None:
     result = digitnet("train", "--epochs", 1, "--quiet", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

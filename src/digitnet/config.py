@@ -14,6 +14,7 @@ from typing import Any
 
 from .activations import ACTIVATIONS
 from .architecture import DTYPES, Architecture, compatible_cost, hidden_activation, validate_sizes
+from .data.augment import SIDE, Augmentation
 from .errors import ConfigError
 from .initializers import INITIALIZERS
 from .network import Network
@@ -38,6 +39,10 @@ class TrainingConfig:
     validation_size    training examples held out for validation (the last ones)
     early_stopping     stop after this many epochs without a better validation accuracy
                        (0: never), and keep the best parameters seen
+    rotation, scale, shear, translation, elastic_alpha, elastic_sigma
+                       augmentation: every training image distorted afresh each epoch by at most
+                       this much (degrees, fraction, degrees, pixels; Simard's elastic alpha and
+                       sigma); all 0 is none (see digitnet.data.augment; 28x28 images only)
     dtype, seed        float32 or float64; the seed of every random choice
     """
 
@@ -58,6 +63,12 @@ class TrainingConfig:
     epochs: int = 30
     validation_size: int = 0
     early_stopping: int = 0
+    rotation: float = 0.0
+    scale: float = 0.0
+    shear: float = 0.0
+    translation: float = 0.0
+    elastic_alpha: float = 0.0
+    elastic_sigma: float = 4.0
     dtype: str = "float32"
     seed: int = 0
 
@@ -86,6 +97,9 @@ class TrainingConfig:
                 f"early stopping patience must be >= 0, got {self.early_stopping}")
         for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout"):
             require(math.isfinite(getattr(self, name)), f"{name} must be a finite number")
+        require(not self.augmentation() or self.layers[0] == SIDE * SIDE,
+                f"augmentation distorts {SIDE}x{SIDE} images: the first layer must have "
+                f"{SIDE * SIDE} inputs, got {self.layers[0]}")
 
     def replace(self, **changes: Any) -> TrainingConfig:
         """A copy with some fields changed (validated again)."""
@@ -133,6 +147,11 @@ class TrainingConfig:
         if self.optimizer in ("momentum", "nesterov"):
             return OPTIMIZERS[self.optimizer](momentum=self.momentum)
         return OPTIMIZERS[self.optimizer]()
+
+    def augmentation(self) -> Augmentation:
+        """The distortions of the training images (validated; false when there are none)."""
+        return Augmentation(self.rotation, self.scale, self.shear, self.translation,
+                            self.elastic_alpha, self.elastic_sigma)
 
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (from 0) under the configured schedule."""

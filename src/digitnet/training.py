@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,8 +62,8 @@ def train(
     """Train ``network`` in place on x_train (n, n_in) with integer labels y_train (n,).
 
     ``validation`` and ``test`` are optional (X, labels) pairs measured after every epoch.
-    The shuffling and dropout draw from a generator seeded with ``config.seed``, so the same
-    seed, data and configuration give the same result.
+    The shuffling, augmentation and dropout draw from a generator seeded with ``config.seed``,
+    so the same seed, data and configuration give the same result.
     """
     X = checked_set(network, x_train, y_train, "training")
     Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
@@ -70,6 +71,8 @@ def train(
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
     rng = np.random.default_rng([config.seed, 1])
+    augmentation = config.augmentation()  # false when the recipe distorts nothing
+    augment = partial(augmentation, rng=rng) if augmentation else None
     optimizer, parameters, history = config.make_optimizer(), network.parameters(), History()
     guard, early = DivergenceGuard(parameters), EarlyStopping(config.early_stopping, parameters)
     num_batches = math.ceil(X.shape[0] / config.mini_batch_size)
@@ -80,7 +83,7 @@ def train(
             order = rng.permutation(X.shape[0])  # shuffle
             costs = np.empty(num_batches)
             for batch, (X_batch, Y_batch) in enumerate(
-                    mini_batches(X, Y, config.mini_batch_size, order)):
+                    mini_batches(X, Y, config.mini_batch_size, order, augment)):
                 costs[batch] = gradient_step(network, optimizer, X_batch, Y_batch, eta, config,
                                              rng, parameters)
                 if not math.isfinite(costs[batch]):
@@ -104,19 +107,24 @@ def train(
     return history.stop(StopReason.COMPLETED, f"completed {config.epochs} epochs")
 
 
-def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp]
+def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp],
+                 augment: Callable[[Array], Array] | None = None
                  ) -> Iterator[tuple[Array, Array]]:
     """The examples in the shuffled ``order``, cut into mini-batches of ``size`` rows.
 
     The plain formula: for k = 0, size, 2 size, ...:  rows = order[k:k + size];  yield X[rows],
-    Y[rows] (the last mini-batch may be smaller). For speed, the shuffled rows are gathered a
-    block of mini-batches at a time: one big gather keeps many memory reads in flight, where
-    one small gather per mini-batch waits for each; every mini-batch is then a view of a block.
+    Y[rows] (the last mini-batch may be smaller), or augment(X[rows]): distorted images, new
+    ones every epoch, with the same labels. For speed, the shuffled rows are gathered (and
+    augmented) a block of mini-batches at a time: one big gather keeps many memory reads in
+    flight, where one small gather per mini-batch waits for each; every mini-batch is then a
+    view of a block.
     """
     per_block = max(1, GATHER_ROWS // size) * size
     for start in range(0, order.shape[0], per_block):
         rows = order[start:start + per_block]
         X_block, Y_block = X.take(rows, axis=0), Y.take(rows, axis=0)  # (<= per_block, n)
+        if augment:
+            X_block = augment(X_block)  # (<= per_block, n)
         for k in range(0, rows.shape[0], size):
             yield X_block[k:k + size], Y_block[k:k + size]
 

@@ -69,9 +69,25 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--early-stopping", "early_stopping", int,
      "stop after this many epochs without a better validation accuracy, keeping the best "
      "network (0: never; needs --validation-size)"),
+    ("--rotation", "rotation", float,
+     "augmentation: turn each training image by a random angle of up to this many degrees, "
+     "drawn afresh every epoch (so are the distortions below; all 0: none)"),
+    ("--scale", "scale", float,
+     "augmentation: stretch or shrink each training image across and up by up to this "
+     "fraction (0.1: 90%%-110%%)"),
+    ("--shear", "shear", float, "augmentation: slant each training image by up to this many "
+     "degrees"),
+    ("--translation", "translation", float,
+     "augmentation: move each training image by up to this many pixels across and up"),
+    ("--elastic-alpha", "elastic_alpha", float,
+     "augmentation: how far the elastic distortion (Simard et al. 2003) moves pixels, a hand's "
+     "wobble (about 30; 0: none)"),
+    ("--elastic-sigma", "elastic_sigma", float,
+     "how smooth that distortion is, in pixels (about 4-6)"),
     ("--dtype", "dtype", str, "the floating-point type of the numbers: float32 or float64"),
     ("--seed", "seed", int,
-     "the seed of every random choice (weights, shuffling, dropout): same seed, same result"),
+     "the seed of every random choice (weights, shuffling, augmentation, dropout): same seed, "
+     "same result"),
 ]
 
 

@@ -108,7 +108,8 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
           + f", testing on {counts['test']:,}", flush=True)
     network = config.build_network()
     print(f"{network}; {config.optimizer}, eta {config.learning_rate:g} ({config.schedule}), "
-          f"mini-batches of {config.mini_batch_size}, {config.epochs} epochs, seed {config.seed}",
+          f"mini-batches of {config.mini_batch_size}, {config.epochs} epochs, seed {config.seed}"
+          + (f"; {config.augmentation().describe()}" if config.augmentation() else ""),
           flush=True)
     history, seconds = train_interruptibly(network, data, config, quiet)
     with quiet_numpy():

@@ -1,0 +1,243 @@
+"""Augmentation: the affine warp against scipy.ndimage, the formulas, determinism, the wiring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from digitnet import PRESETS, ConfigError, TrainingConfig, train
+from digitnet.data.augment import (
+    CENTRE,
+    SIDE,
+    Augmentation,
+    bilinear,
+    elastic_basis,
+    elastic_displacements,
+    gaussian_matrix,
+    random_affine,
+    source_points,
+)
+from digitnet.metrics import one_hot
+from digitnet.training import mini_batches
+
+STRONG = Augmentation(rotation=30, scale=0.3, shear=20, translation=4, elastic_alpha=40,
+                      elastic_sigma=4)
+
+
+def images(m: int = 6, dtype: type = np.float64, seed: int = 0) -> np.ndarray:
+    """m images (m, 784) in [0, 1]: random pixels under a smooth blob, so that both the
+    pixel-level detail and large shapes are tested."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    blob = np.exp(-((x - 12) ** 2 + (y - 15) ** 2) / 60.0).ravel()
+    return (rng.random((m, SIDE * SIDE)) * blob).astype(dtype)
+
+
+def scipy_affine(image: np.ndarray, A: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The same transform by scipy: output[o] = input[M o + offset] in (row, column) order."""
+    swap = np.array([[0, 1], [1, 0]])  # (x, y) <-> (row, column)
+    M = swap @ np.linalg.inv(A) @ swap
+    c = np.array([CENTRE, CENTRE])
+    offset = c - M @ (c + t[::-1])
+    out = ndimage.affine_transform(image.reshape(SIDE, SIDE), M, offset, order=1,
+                                   mode="grid-constant", cval=0.0)
+    return np.asarray(out).ravel()
+
+
+def test_random_affine_warp_matches_scipy_ndimage() -> None:
+    X = images(6)
+    A, t = random_affine(6, np.random.default_rng(1), rotation=40, scale=0.3, shear=25,
+                         translation=8)
+    out = bilinear(X, source_points(A, t, dtype=np.float64))
+    for i in range(6):
+        np.testing.assert_allclose(out[i], scipy_affine(X[i], A[i], t[i]), rtol=0, atol=1e-12)
+    assert out.sum() > 0.3 * X.sum()  # the digits stay on the page, mostly
+
+
+def test_float32_warp_matches_scipy_to_float32_precision() -> None:
+    X = images(4, np.float32)
+    A, t = random_affine(4, np.random.default_rng(2), rotation=15, scale=0.15, shear=10,
+                         translation=2)
+    out = bilinear(X, source_points(A, t, dtype=np.float32))
+    assert out.dtype == np.float32
+    for i in range(4):
+        np.testing.assert_allclose(out[i], scipy_affine(X[i].astype(np.float64), A[i], t[i]),
+                                   rtol=0, atol=2e-5)
+
+
+def test_affine_matrix_is_rotation_times_shear_times_scaling() -> None:
+    """A = R(theta) H(phi) S(s_x, s_y), with the parameters recovered from the same draws."""
+    rng = np.random.default_rng(3)
+    A, t = random_affine(5, np.random.default_rng(3), 20, 0.2, 10, 3)
+    u = rng.uniform(-1.0, 1.0, size=(5, 6))
+    for i in range(5):
+        theta, phi = np.radians(20 * u[i, 0]), np.radians(10 * u[i, 1])
+        R = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        H = np.array([[1.0, np.tan(phi)], [0.0, 1.0]])
+        S = np.diag([1 + 0.2 * u[i, 2], 1 + 0.2 * u[i, 3]])
+        np.testing.assert_allclose(A[i], R @ H @ S, atol=1e-12)
+        np.testing.assert_allclose(t[i], 3 * u[i, 4:6], atol=1e-12)
+
+
+def test_whole_pixel_moves_and_quarter_turns_are_exact() -> None:
+    X = images(2)
+    square = X.reshape(2, SIDE, SIDE)
+    identity = np.tile(np.eye(2), (2, 1, 1))
+    moved = bilinear(X, source_points(identity, np.array([[2.0, 1.0]] * 2), dtype=np.float64))
+    expected = np.zeros_like(square)
+    expected[:, 1:, 2:] = square[:, :-1, :-2]  # t = (2, 1): two columns right, one row down
+    np.testing.assert_array_equal(moved.reshape(2, SIDE, SIDE), expected)
+    quarter = np.tile(np.array([[0.0, -1.0], [1.0, 0.0]]), (2, 1, 1))  # R(90 degrees)
+    turned = bilinear(X, source_points(quarter, np.zeros((2, 2)), dtype=np.float64))
+    # y points down, so +90 degrees turns the picture clockwise: np.rot90 with k = -1
+    np.testing.assert_allclose(turned.reshape(2, SIDE, SIDE), np.rot90(square, -1, (1, 2)),
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_identity_parameters_give_the_input_back(dtype: type) -> None:
+    X = images(5, dtype)
+    none = Augmentation()
+    assert not none
+    out = none(X, np.random.default_rng(0))
+    np.testing.assert_array_equal(out, X)
+    assert out.dtype == dtype and out is not X
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_shapes_dtypes_and_pixel_range_are_kept(dtype: type) -> None:
+    X = images(300, dtype)  # more than one chunk
+    X[:, 200] = 1.0
+    out = STRONG(X, np.random.default_rng(0))
+    assert out.shape == X.shape and out.dtype == dtype
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert not np.allclose(out, X)
+
+
+def test_deterministic_for_a_seed_and_different_for_another() -> None:
+    X = images(40, np.float32)
+    first = STRONG(X, np.random.default_rng(7))
+    again = STRONG(X, np.random.default_rng(7))
+    other = STRONG(X, np.random.default_rng(8))
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first - other).max() > 0.1
+
+
+def test_elastic_only_displaces_smoothly_by_alpha() -> None:
+    """d = alpha G U G^T: neighbouring displacements agree, and twice alpha is twice as far."""
+    basis = elastic_basis(4.0)
+    d = elastic_displacements(500, np.random.default_rng(0), 10.0, basis, np.float64)
+    d2 = elastic_displacements(500, np.random.default_rng(0), 20.0, basis, np.float64)
+    assert d.shape == (2, 500, SIDE * SIDE)
+    np.testing.assert_allclose(d2, 2 * d, rtol=1e-12)
+    fields = d.reshape(2, 500, SIDE, SIDE)
+    step = np.abs(np.diff(fields, axis=3)).mean()
+    assert step < 0.2 * np.abs(fields).mean()  # smooth: a pixel moves almost like its neighbour
+
+
+@pytest.mark.parametrize("sigma", [2.0, 4.0, 6.0])
+def test_elastic_basis_gives_the_gaussian_smoothed_field_covariance(sigma: float) -> None:
+    """W Z W^T has the covariance of G U G^T when Cov(each row) is W W^T = G G^T."""
+    G, W = gaussian_matrix(sigma), elastic_basis(sigma)
+    assert W.shape[1] < SIDE
+    np.testing.assert_allclose(W @ W.T, G @ G.T, rtol=0, atol=1e-3 * np.abs(G @ G.T).max())
+    np.testing.assert_allclose(G, G.T)
+    k = np.arange(SIDE) - SIDE // 2  # row SIDE // 2: g(i - k) = exp(-k^2 / (2 sigma^2)) / sum
+    g = np.exp(-k**2 / (2 * sigma**2)) * (np.abs(k) <= 4 * sigma)
+    np.testing.assert_allclose(G[SIDE // 2] / G[SIDE // 2].max(), g, atol=1e-12)
+    if 4 * sigma < SIDE // 2:  # the whole Gaussian fits: it sums to 1
+        np.testing.assert_allclose(G[SIDE // 2].sum(), 1.0, atol=1e-12)
+
+
+def test_elastic_field_matches_the_plain_recipe_in_size() -> None:
+    """The plain recipe, u ~ U(-1, 1) smoothed by G U G^T, moves pixels as far on average."""
+    rng = np.random.default_rng(0)
+    G = gaussian_matrix(4.0)
+    plain = 34 * G @ rng.uniform(-1, 1, (4000, SIDE, SIDE)) @ G.T
+    fast = elastic_displacements(2000, rng, 34.0, elastic_basis(4.0), np.float64)
+    ratio = fast.std(axis=(0, 1)) / plain.reshape(4000, -1).std(axis=0)  # per pixel
+    assert abs(ratio.mean() - 1) < 0.02 and ratio.min() > 0.85 and ratio.max() < 1.15
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"rotation": -1.0}, "rotation must be a finite number >= 0"),
+     ({"shear": float("nan")}, "shear must be a finite number >= 0"),
+     ({"rotation": 180.0}, "below 180 degrees"),
+     ({"scale": 1.0}, "scale must be below 1"),
+     ({"elastic_alpha": 30.0, "elastic_sigma": 0.0}, "needs elastic_sigma > 0")],
+)
+def test_impossible_strengths_are_refused(changes: dict[str, float], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Augmentation(**changes)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=message):
+        PRESETS["modern"].replace(**changes)
+
+
+def test_augmentation_needs_28x28_images() -> None:
+    with pytest.raises(ConfigError, match="28x28 images: the first layer must have 784"):
+        TrainingConfig(layers=(100, 10), rotation=5.0)
+    assert not TrainingConfig(layers=(100, 10)).augmentation()
+
+
+def test_config_carries_the_strengths_and_old_records_still_load() -> None:
+    config = PRESETS["modern"].replace(rotation=10.0, elastic_alpha=30.0, elastic_sigma=5.0)
+    assert config.augmentation() == Augmentation(10.0, 0.0, 0.0, 0.0, 30.0, 5.0)
+    assert TrainingConfig.from_dict(config.to_dict()) == config
+    old = {k: v for k, v in PRESETS["modern"].to_dict().items()
+           if k not in ("rotation", "scale", "shear", "translation", "elastic_alpha",
+                        "elastic_sigma")}
+    assert not TrainingConfig.from_dict(old).augmentation()
+    for name in ("3b1b", "nielsen", "modern", "3b1b-tuned", "demo"):
+        assert not PRESETS[name].augmentation()
+
+
+def test_mini_batches_augment_images_and_keep_labels() -> None:
+    X = images(100, np.float32)
+    labels = np.arange(100) % 10
+    Y = one_hot(labels, 10, np.float32)
+    order = np.random.default_rng(0).permutation(100)
+    plain = list(mini_batches(X, Y, 16, order))
+    rng = np.random.default_rng(1)
+    augmented = list(mini_batches(X, Y, 16, order, lambda block: STRONG(block, rng)))
+    assert len(plain) == len(augmented) == 7
+    for (X_plain, Y_plain), (X_aug, Y_aug) in zip(plain, augmented, strict=True):
+        np.testing.assert_array_equal(Y_aug, Y_plain)
+        assert X_aug.shape == X_plain.shape and not np.allclose(X_aug, X_plain)
+
+
+def test_training_with_augmentation_is_deterministic_and_differs_from_without() -> None:
+    X = images(200, np.float32)
+    y = np.arange(200) % 10
+    base = TrainingConfig(layers=(784, 20, 10), activation="relu", output_activation="softmax",
+                          cost="categorical_cross_entropy", init="he", optimizer="adam",
+                          learning_rate=0.01, mini_batch_size=32, epochs=2)
+    results = []
+    for config in (base.replace(rotation=10.0, elastic_alpha=20.0),) * 2 + (base,):
+        net = config.build_network()
+        history = train(net, X, y, config)
+        assert history.stop_reason == "completed"
+        results.append(np.concatenate([p.ravel() for p in net.parameters()]))
+    np.testing.assert_array_equal(results[0], results[1])
+    assert not np.allclose(results[0], results[2])
+
+
+def test_without_augmentation_training_is_the_plain_loop() -> None:
+    """No augmentation draws nothing: the same result as shuffling and stepping by hand."""
+    from digitnet.training import gradient_step
+
+    X, y = images(120, np.float32), np.arange(120) % 10
+    config = PRESETS["3b1b-tuned"].replace(epochs=2, layers=(784, 12, 10), dropout=0.2)
+    net, by_hand = config.build_network(), config.build_network()
+    train(net, X, y, config)
+    rng, Y = np.random.default_rng([config.seed, 1]), one_hot(y, 10, np.float32)
+    optimizer = config.make_optimizer()
+    for epoch in range(config.epochs):
+        order = rng.permutation(120)
+        for k in range(0, 120, config.mini_batch_size):
+            rows = order[k:k + config.mini_batch_size]
+            gradient_step(by_hand, optimizer, X[rows], Y[rows], config.learning_rate_at(epoch),
+                          config, rng)
+    for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
