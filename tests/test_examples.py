@@ -17,3 +17,14 @@ def test_tour_runs_and_reports_each_step(offline_env: dict[str, str], tmp_path: 
     assert "epoch 3: test accuracy" in result.stdout
     assert "random noise is a" in result.stdout
     assert (tmp_path / "neurons.png").stat().st_size > 1000
+
+
+def test_augmentation_grid_draws_the_readme_figure(offline_env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    out = tmp_path / "augmentation.png"
+    result = subprocess.run([sys.executable, str(EXAMPLES / "augmentation_grid.py"), "--out",
+                             str(out)], capture_output=True, text=True, env=offline_env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {out}" in result.stdout
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000

@@ -22,10 +22,12 @@ def mnist(mnist_dir: Path) -> Dataset:
     return load_dataset("mnist", data_dir=mnist_dir, validation_size=10_000, download=False)
 
 
-def run(config: TrainingConfig, data: Dataset) -> float:
+def run(config: TrainingConfig, data: Dataset, images: int | None = None) -> float:
+    """Train on the first ``images`` training images (all by default); the test accuracy."""
     net = Network(config.layers, config.activation, config.output_activation, config.cost,
                   config.init, config.dtype, config.seed)
-    history = train(net, data.x_train, data.y_train, config, test=(data.x_test, data.y_test))
+    history = train(net, data.x_train[:images], data.y_train[:images], config,
+                    test=(data.x_test, data.y_test))
     assert history.stop_reason == "completed", history.message
     accuracy = history.epochs[-1].test_accuracy
     assert accuracy is not None
@@ -46,3 +48,15 @@ def test_short_preset_runs_clear_a_floor(
     mnist: Dataset, preset: str, epochs: int, floor: float
 ) -> None:
     assert run(PRESETS[preset].replace(epochs=epochs), mnist) >= floor
+
+
+@pytest.mark.parametrize(
+    ("preset", "epochs", "images", "floor"),
+    [("3b1b-best", 3, None, 0.93), ("best", 1, 20_000, 0.95),
+     ("best-augmented", 1, 20_000, 0.93)],
+)
+def test_short_ladder_runs_clear_a_floor(
+    mnist: Dataset, preset: str, epochs: int, images: int | None, floor: float
+) -> None:
+    """The accuracy ladder, short: a few seconds of CPU each (full runs: the README's table)."""
+    assert run(PRESETS[preset].replace(epochs=epochs), mnist, images) >= floor
