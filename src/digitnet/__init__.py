@@ -23,11 +23,12 @@ from .gradcheck import GradientCheck, check_gradients, numerical_gradients
 from .gradients import Gradient, LayerGradient
 from .history import EpochRecord, History, Progress, StopReason
 from .initializers import INITIALIZERS
-from .metrics import Evaluation, accuracy, confusion_matrix, evaluate, one_hot
+from .metrics import Evaluation, accuracy, confusion_matrix, evaluate
 from .network import ForwardPass, Network
 from .optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov
 from .presets import PRESETS
 from .schedules import SCHEDULES
+from .targets import one_hot
 from .training import mini_batches, train
 from .version import __version__
 

@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Array
-from .errors import InputError
 from .network import Network
+from .targets import one_hot
 
 # Examples evaluated at once: bounds memory for any test-set size.
 EVALUATION_CHUNK = 10_000
@@ -66,17 +66,3 @@ def evaluate(network: Network, X: Array, labels: NDArray[np.integer]) -> Evaluat
     num_classes = network.sizes[-1]
     return Evaluation(cost, accuracy(predicted, labels),
                       confusion_matrix(predicted, labels, num_classes))
-
-
-def one_hot(labels: NDArray[np.integer], num_classes: int = 10,
-            dtype: type[np.floating] | np.dtype[np.floating] = np.float32) -> Array:
-    """Labels (m,) as one-hot rows (m, num_classes): y_j = 1 for j = label, else 0."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise InputError(f"labels must be one-dimensional, got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise InputError(f"labels must lie in 0..{num_classes - 1}, "
-                         f"found {labels.min()}..{labels.max()}")
-    result = np.zeros((labels.shape[0], num_classes), dtype=dtype)  # (m, num_classes)
-    result[np.arange(labels.shape[0]), labels] = 1
-    return result

@@ -2,8 +2,8 @@
 
 One epoch: shuffle the training examples, cut them into mini-batches of m, and for each
 mini-batch compute the gradient by backpropagation and let the optimiser take a step. After each
-epoch, measure the network on the validation and test sets. That is all of :func:`train`; two
-small collaborators watch for trouble:
+epoch, measure the network on the validation and test sets. That is all of :func:`train`; its
+:class:`Bookkeeping` records costs and history, and two small collaborators watch for trouble:
 
 * :class:`DivergenceGuard`: a cost that is not a finite number stops training, restores the
   parameters of the end of the last good epoch and says which learning rate did it;
@@ -28,10 +28,11 @@ from .activations import Array
 from .config import TrainingConfig
 from .errors import ConfigError, InputError
 from .history import EpochRecord, History, Progress, StopReason
-from .metrics import Evaluation, evaluate, one_hot
+from .metrics import Evaluation, evaluate
 from .network import Network
 from .optimizers import Optimizer
 from .stopping import DivergenceGuard, EarlyStopping
+from .targets import one_hot
 
 # Training rows copied at once when shuffling (about 3 MB of MNIST images).
 GATHER_ROWS = 1024
@@ -70,38 +71,21 @@ def train(
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
     rng = np.random.default_rng([config.seed, 1])
-    optimizer, parameters, history = config.make_optimizer(), network.parameters(), History()
-    guard, early = DivergenceGuard(parameters), EarlyStopping(config.early_stopping, parameters)
-    num_batches = math.ceil(X.shape[0] / config.mini_batch_size)
+    optimizer, parameters = config.make_optimizer(), network.parameters()
+    run = Bookkeeping(network, config, callback, math.ceil(X.shape[0] / config.mini_batch_size))
     # A diverging run overflows on purpose; it is reported once, in history.message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(config.epochs):
-            started, eta = time.perf_counter(), config.learning_rate_at(epoch)
+            eta = config.learning_rate_at(epoch)
             order = rng.permutation(X.shape[0])  # shuffle
-            costs = np.empty(num_batches)
-            for batch, (X_batch, Y_batch) in enumerate(
-                    mini_batches(X, Y, config.mini_batch_size, order)):
-                costs[batch] = gradient_step(network, optimizer, X_batch, Y_batch, eta, config,
-                                             rng, parameters)
-                if not math.isfinite(costs[batch]):
-                    history.batch_costs.append(costs[:batch + 1])
-                    return guard.restore(history, epoch, batch, costs[batch], eta)
-                if callback and callback(Progress(epoch, batch, num_batches, costs[batch])):
-                    history.batch_costs.append(costs[:batch + 1])
-                    return history.stop(StopReason.INTERRUPTED,
-                                        f"stopped on request in epoch {epoch + 1}")
-            record = measure(network, epoch, eta, costs, val, tst, started)
-            history.epochs.append(record)
-            history.batch_costs.append(costs)
-            guard.remember()
-            if callback and callback(Progress(epoch, num_batches - 1, num_batches,
-                                              costs[-1], record)):
-                return history.stop(StopReason.INTERRUPTED,
-                                    f"stopped on request after epoch {record.epoch}")
-            if early.should_stop(record):
-                return early.restore(history, record.epoch)
-    early.restore_best()
-    return history.stop(StopReason.COMPLETED, f"completed {config.epochs} epochs")
+            for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order):
+                cost = gradient_step(network, optimizer, X_batch, Y_batch, eta, config, rng,
+                                     parameters)  # backpropagation, then one step downhill
+                if run.batch_done(epoch, cost, eta):  # diverged, or asked to stop
+                    return run.history
+            if run.epoch_done(measure(network, epoch, eta, run, val, tst)):  # evaluate
+                return run.history
+    return run.completed()
 
 
 def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp]
@@ -145,15 +129,68 @@ def gradient_step(
     return cost
 
 
-def measure(network: Network, epoch: int, eta: float, costs: NDArray[np.float64],
-            validation: LabelledSet | None, test: LabelledSet | None, started: float
-            ) -> EpochRecord:
+def measure(network: Network, epoch: int, eta: float, run: Bookkeeping,
+            validation: LabelledSet | None, test: LabelledSet | None) -> EpochRecord:
     """The record of an epoch: its mean mini-batch cost, then validation and test results."""
-    record = EpochRecord(epoch + 1, eta, float(costs.mean()), 0.0)
+    record = EpochRecord(epoch + 1, eta, float(run.costs.mean()), 0.0)
     fill(record, "validation", validation, network)
     fill(record, "test", test, network)
-    record.seconds = time.perf_counter() - started
+    record.seconds = time.perf_counter() - run.started
     return record
+
+
+class Bookkeeping:
+    """What the loop keeps track of besides learning: the costs of the epoch's mini-batches,
+    the history, the callback, and the two collaborators that may end a run early."""
+
+    def __init__(self, network: Network, config: TrainingConfig, callback: Callback | None,
+                 num_batches: int) -> None:
+        self.config, self.callback, self.num_batches = config, callback, num_batches
+        self.history = History()
+        parameters = network.parameters()
+        self.guard = DivergenceGuard(parameters)
+        self.early = EarlyStopping(config.early_stopping, parameters)
+        self.costs = np.empty(0)
+        self.batch, self.started = 0, time.perf_counter()
+
+    def batch_done(self, epoch: int, cost: float, eta: float) -> bool:
+        """Record a mini-batch's cost; True when training must stop (diverged or asked to)."""
+        if self.batch == 0:
+            self.costs, self.started = np.empty(self.num_batches), time.perf_counter()
+        self.costs[self.batch] = cost
+        self.batch += 1
+        if not math.isfinite(cost):
+            self.history.batch_costs.append(self.costs[:self.batch])
+            self.guard.restore(self.history, epoch, self.batch - 1, cost, eta)
+            return True
+        progress = Progress(epoch, self.batch - 1, self.num_batches, cost)
+        if self.callback and self.callback(progress):
+            self.history.batch_costs.append(self.costs[:self.batch])
+            self.history.stop(StopReason.INTERRUPTED, f"stopped on request in epoch {epoch + 1}")
+            return True
+        return False
+
+    def epoch_done(self, record: EpochRecord) -> bool:
+        """Record an epoch; True when training must stop (asked to, or early stopping)."""
+        self.history.epochs.append(record)
+        self.history.batch_costs.append(self.costs)
+        self.batch = 0
+        self.guard.remember()
+        progress = Progress(record.epoch - 1, self.num_batches - 1, self.num_batches,
+                            float(self.costs[-1]), record)
+        if self.callback and self.callback(progress):
+            self.history.stop(StopReason.INTERRUPTED,
+                              f"stopped on request after epoch {record.epoch}")
+            return True
+        if self.early.should_stop(record):
+            self.early.restore(self.history, record.epoch)
+            return True
+        return False
+
+    def completed(self) -> History:
+        """Every epoch ran: keep the best parameters if early stopping watched."""
+        self.early.restore_best()
+        return self.history.stop(StopReason.COMPLETED, f"completed {self.config.epochs} epochs")
 
 
 def fill(record: EpochRecord, name: str, data: LabelledSet | None, network: Network) -> None:

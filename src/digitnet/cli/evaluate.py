@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CommandError, ExitCode
+from .options import add_data_options, add_json_option, add_model_argument
 from .output import finite_or_none, percent, print_json
 
 if TYPE_CHECKING:
@@ -30,7 +31,18 @@ def test_set_for(model: Model, dataset: str | None, data_dir: Path | None) -> An
     return load_data(name or "default", folder, validation_size=0, quiet=False)
 
 
-def run_evaluate(args: argparse.Namespace) -> ExitCode:
+SUMMARY = "measure a model on a test set"
+DESCRIPTION = """Measure a model on the test set of the dataset it was trained on:
+accuracy, accuracy per digit, and the confusion matrix."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    add_data_options(parser, "the one the model was trained on")
+    add_json_option(parser)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     from ..metrics import evaluate
     from ..model_io import load_model
 

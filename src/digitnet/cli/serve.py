@@ -18,7 +18,25 @@ def newest_model(folder: Path) -> Path | None:
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 
-def run_serve(args: argparse.Namespace) -> ExitCode:
+SUMMARY = "open the web page where you can draw digits"
+DESCRIPTION = """Serve the web page where you draw a digit and watch the network read it.
+
+Without MODEL it uses the newest .npz file in ./models/, and if there is
+none it first trains a quick one (the 'demo' preset) into models/demo.npz."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", nargs="?", type=Path,
+                        help="the model file to serve (default: the newest in ./models/)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="the address to listen on; 127.0.0.1 is this computer only")
+    parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="folder holding MNIST's four files, for the page's sample digits "
+                             "and for training the quick model")
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     try:
         run = importlib.import_module("digitnet.web").run
     except ImportError as error:

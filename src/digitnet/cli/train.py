@@ -28,7 +28,15 @@ IMAGE_PIXELS = 28 * 28
 NUM_CLASSES = 10
 
 
-def add_train_options(parser: argparse.ArgumentParser) -> None:
+SUMMARY = "train a network and save it to a model file"
+DESCRIPTION = """Train a network on handwritten digits and save it to a model file.
+
+Start from a preset (a named recipe) and change any of its options with
+the flags below. Ctrl-C stops after the current mini-batch and still
+saves what the network has learned so far."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags of ``digitnet train``."""
     recipe = parser.add_mutually_exclusive_group()
     recipe.add_argument("--preset", default=None, metavar="NAME", help=PRESET_HELP)
@@ -74,7 +82,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
                   args.out or args.like.with_name(f"{args.like.stem}-again.npz"))
 
 
-def run_train(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace) -> ExitCode:
     recipe = recipe_from_args(args)
     return train_and_save(recipe.config, recipe.preset, recipe.dataset, recipe.data_dir,
                           recipe.out, args.quiet)
