@@ -22,7 +22,8 @@ EXCEPTIONS: dict[str, str] = {
 # The engine: the network and how it learns. It computes; it never prints, reads or writes
 # files, or asks for input. Training reports through its callback, models are saved by
 # model_io, and the faces (cli, web, plots) do the talking.
-ENGINE = ("activations", "architecture", "config", "costs", "gradcheck", "gradients",
+ENGINE = ("activations", "architecture", "config", "costs", "descent", "diagnostics",
+          "gradcheck", "gradients",
           "history", "initializers", "metrics", "network", "optimizers", "presets", "registry",
           "schedules", "stopping", "targets", "training")
 IO_CALLS = {"print", "open", "input", "breakpoint"}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet import ConfigError, InputError, Network, Progress, TrainingConfig, train
-from digitnet.training import gradient_step
+from digitnet.descent import gradient_step
 
 
 def blobs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

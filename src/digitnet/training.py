@@ -26,6 +26,8 @@ from numpy.typing import NDArray
 
 from .activations import Array
 from .config import TrainingConfig
+from .descent import gradient_step
+from .diagnostics import SAMPLE_SIZE, diagnose, weight_norms
 from .errors import ConfigError, InputError
 from .history import EpochRecord, History, Progress, StopReason
 from .metrics import Evaluation, evaluate
@@ -72,7 +74,7 @@ def train(
         raise ConfigError("early stopping needs a validation set (set validation_size)")
     rng = np.random.default_rng([config.seed, 1])
     optimizer, parameters = config.make_optimizer(), network.parameters()
-    run = Bookkeeping(network, config, callback, math.ceil(X.shape[0] / config.mini_batch_size))
+    run = Bookkeeping(network, config, optimizer, callback, (X, Y))
     # A diverging run overflows on purpose; it is reported once, in history.message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(config.epochs):
@@ -105,36 +107,18 @@ def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp]
             yield X_block[k:k + size], Y_block[k:k + size]
 
 
-def gradient_step(
-    network: Network,
-    optimizer: Optimizer,
-    X: Array,
-    Y: Array,
-    eta: float,
-    config: TrainingConfig,
-    rng: np.random.Generator,
-    parameters: list[Array] | None = None,
-) -> float:
-    """One step of gradient descent on the mini-batch X (m, n_in), Y (m, n_out); its cost.
-
-    ``parameters`` is ``network.parameters()``, passed in by ``train`` so that it is built
-    once, not per step.
-    """
-    forward = network.forward(X, config.dropout, rng)  # z and a of every layer
-    cost = network.cost.value(forward.output, Y)
-    gradient = network.backward(forward, network.output_error(forward, Y))  # BP1-BP4
-    if config.weight_decay:
-        gradient = gradient.with_weight_decay(config.weight_decay, network.weights)
-    optimizer.step(network.parameters() if parameters is None else parameters, gradient, eta)
-    return cost
-
-
 def measure(network: Network, epoch: int, eta: float, run: Bookkeeping,
             validation: LabelledSet | None, test: LabelledSet | None) -> EpochRecord:
-    """The record of an epoch: its mean mini-batch cost, then validation and test results."""
+    """The record of an epoch: its mean mini-batch cost, validation and test results, and the
+    diagnosis of the network's health (see digitnet.diagnostics)."""
     record = EpochRecord(epoch + 1, eta, float(run.costs.mean()), 0.0)
     fill(record, "validation", validation, network)
     fill(record, "test", test, network)
+    measured = validation if validation is not None else test
+    accuracy = getattr(record, "validation_accuracy" if validation else "test_accuracy")
+    X, Y = run.sample
+    record.diagnosis = diagnose(network, X, Y, run.config, run.optimizer, eta, run.initial_norms,
+                                (accuracy, measured.labels) if measured else None)
     record.seconds = time.perf_counter() - run.started
     return record
 
@@ -143,9 +127,12 @@ class Bookkeeping:
     """What the loop keeps track of besides learning: the costs of the epoch's mini-batches,
     the history, the callback, and the two collaborators that may end a run early."""
 
-    def __init__(self, network: Network, config: TrainingConfig, callback: Callback | None,
-                 num_batches: int) -> None:
-        self.config, self.callback, self.num_batches = config, callback, num_batches
+    def __init__(self, network: Network, config: TrainingConfig, optimizer: Optimizer,
+                 callback: Callback | None, training: tuple[Array, Array]) -> None:
+        self.config, self.optimizer, self.callback = config, optimizer, callback
+        self.num_batches = math.ceil(training[0].shape[0] / config.mini_batch_size)
+        self.sample = (training[0][:SAMPLE_SIZE], training[1][:SAMPLE_SIZE])  # to diagnose
+        self.initial_norms = weight_norms(network)
         self.history = History()
         parameters = network.parameters()
         self.guard = DivergenceGuard(parameters)
