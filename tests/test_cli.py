@@ -198,6 +198,16 @@ def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
     assert load_model(tmp_path / "m.npz").network.sizes == [784, 16, 16, 10]
 
 
+def test_train_on_mnist_without_the_data_extra(digitnet: Run, tmp_path: Path) -> None:
+    """No MNIST on disk and no pooch to download it: one line naming the extra, no model."""
+    no_pooch = [sys.executable, "-c", "import sys; sys.modules['pooch'] = None; "
+                "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]
+    result = digitnet("train", "--dataset", "mnist", "--epochs", 1, "--out", tmp_path / "m.npz",
+                      prefix=no_pooch)
+    assert_one_error(result, "MNIST not found", "pip install 'digitnet[data]'", "--data-dir")
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_divergence_saves_the_last_good_parameters(digitnet: Run, tmp_path: Path) -> None:
     out = tmp_path / "diverged.npz"
     result = digitnet("train", "--preset", "3b1b", "--validation-size", 0, "--activation",
