@@ -62,11 +62,27 @@ class LayerHealth:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One problem: its kind (saturated, dead, vanishing, steps, chance), the layer (None for
+    the whole network), what is wrong and why (``message``), and what to try (``remedy``)."""
+
+    kind: str
+    layer: int | None
+    message: str
+    remedy: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """The message and its remedy, as one sentence."""
+        return f"{self.message}; {self.remedy}" if self.remedy else self.message
+
+
+@dataclass(frozen=True)
 class Diagnosis:
-    """The health of every layer after an epoch, and the problems found, one sentence each."""
+    """The health of every layer after an epoch, and the problems found."""
 
     layers: tuple[LayerHealth, ...]
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Diagnosis:
@@ -75,7 +91,7 @@ class Diagnosis:
             layers = tuple(LayerHealth(**{**layer, "saturated": tuple(layer["saturated"]),
                                           "dead": tuple(layer["dead"])})
                            for layer in values["layers"])
-            problems = tuple(str(p) for p in values["problems"])
+            problems = tuple(Problem(**problem) for problem in values["problems"])
         except (KeyError, TypeError) as error:
             raise InputError(f"a diagnosis is malformed: {error}") from None
         return cls(layers, problems)
@@ -157,45 +173,48 @@ def diagnose(network: Network, X: Array, Y: Array, config: TrainingConfig,
 
 
 def problems(layers: tuple[LayerHealth, ...], network: Network, config: TrainingConfig,
-             eta: float, accuracy: tuple[float, NDArray[np.integer]] | None) -> list[str]:
+             eta: float, accuracy: tuple[float, NDArray[np.integer]] | None) -> list[Problem]:
     """One sentence per problem: what, the numbers, why, and what to try."""
-    found = []
+    found: list[Problem] = []
     steps_too_large = (max(h.update_ratio for h in layers) > TOO_LARGE_STEP
                        or max(h.growth for h in layers) > TOO_MUCH_GROWTH)
     lr_remedy = learning_rate_remedy(config, eta)
     for h in layers:
         if len(h.saturated) >= max(1, h.neurons // 10):
-            found.append(
-                f"{which(h, h.saturated, network)} saturated: sigma'(z) < "
+            found.append(Problem(
+                "saturated", h.layer, f"{which(h, h.saturated, network)} saturated: sigma'(z) < "
                 f"{SATURATED_DERIVATIVE} on {SATURATED_SHARE:.0%} of the images, so gradient "
-                f"descent barely moves them; " + saturation_cause(h, network, config, lr_remedy,
-                                                                  steps_too_large))
+                f"descent barely moves them",
+                saturation_cause(h, network, config, lr_remedy, steps_too_large)))
         if len(h.dead) >= max(1, h.neurons // 10):
-            found.append(
-                f"{which(h, h.dead, network)} dead (ReLU, never positive on the images), so no "
-                f"gradient reaches them; "
-                + (lr_remedy if steps_too_large else "try --activation leaky_relu or --init he"))
+            found.append(Problem(
+                "dead", h.layer, f"{which(h, h.dead, network)} dead (ReLU, never positive on "
+                f"the images), so no gradient reaches them",
+                lr_remedy if steps_too_large else "try --activation leaky_relu or --init he"))
     largest, first = max(h.gradient_norm for h in layers), layers[0]
     if len(layers) > 1 and 0 < first.gradient_norm < VANISHED * largest:
-        found.append(
-            f"the gradient of {layer_name(first, network)} is "
+        found.append(Problem(
+            "vanishing", first.layer, f"the gradient of {layer_name(first, network)} is "
             f"{largest / first.gradient_norm:,.0f} times smaller than the largest layer's: the "
-            f"error vanishes on its way back, so the first layers barely learn; try "
-            f"--activation relu with --init he")
+            f"error vanishes on its way back, so the first layers barely learn",
+            "try --activation relu with --init he"))
     worst = max(layers, key=lambda h: h.update_ratio)
     grown = max(layers, key=lambda h: h.growth)
     if worst.update_ratio > TOO_LARGE_STEP:
-        found.append(
-            f"one step changes the weights of {layer_name(worst, network)} by "
-            f"{worst.update_ratio:.0%} of their size (about 0.1% is healthy): " + lr_remedy)
+        found.append(Problem(
+            "steps", worst.layer, f"one step changes the weights of "
+            f"{layer_name(worst, network)} by {worst.update_ratio:.0%} of their size (about "
+            f"0.1% is healthy)", lr_remedy))
     elif grown.growth > TOO_MUCH_GROWTH:
-        found.append(
-            f"the weights of {layer_name(grown, network)} are {grown.growth:.0f} times larger "
-            f"than when training began: the steps were far too large; " + lr_remedy)
+        found.append(Problem(
+            "steps", grown.layer, f"the weights of {layer_name(grown, network)} are "
+            f"{grown.growth:.0f} times larger than when training began: the steps were far "
+            f"too large", lr_remedy))
     if accuracy is not None and at_chance_level(accuracy[0], accuracy[1]):
-        found.append(
-            f"the accuracy {accuracy[0]:.2%} is no better than always answering the most "
-            f"common digit ({majority_share(accuracy[1]):.2%}): the network has not learned")
+        found.append(Problem(
+            "chance", None, f"the accuracy {accuracy[0]:.2%} is no better than always "
+            f"answering the most common digit ({majority_share(accuracy[1]):.2%}): the network "
+            f"has not learned"))
     return found
 
 
@@ -203,6 +222,9 @@ def which(health: LayerHealth, neurons: tuple[int, ...], network: Network) -> st
     """'the output neurons of the digits 2 and 5 (2 of 10) are' / '21 of 30 neurons of hidden
     layer 1 (0, 3, 4, 7, 9, ...) are'."""
     shown = ", ".join(map(str, neurons[:6])) + (", ..." if len(neurons) > 6 else "")
+    if len(neurons) == health.neurons > 1:
+        return (f"all {health.neurons} output neurons are" if health.layer == network.num_layers
+                else f"all {health.neurons} neurons of hidden layer {health.layer} are")
     if health.layer == network.num_layers:
         digits = " and ".join(shown.rsplit(", ", 1)) if len(neurons) <= 6 else shown
         return (f"the output neuron{'s' if len(neurons) > 1 else ''} of the digit"

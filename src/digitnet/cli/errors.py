@@ -16,7 +16,7 @@ class ExitCode(enum.IntEnum):
     OK = 0
     ERROR = 1  # a file, data or model problem; an unreadable image
     USAGE = 2  # an impossible option (argparse uses 2 for its own usage errors too)
-    DIVERGED = 3  # training diverged; the last good parameters were saved
+    FAILED = 3  # training diverged or ended at chance level: saved beside, as NAME.failed.npz
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); train saves what was learned first
 
 

@@ -1,4 +1,6 @@
-"""What ``digitnet train`` shows while it works: a progress bar per epoch, a line per epoch.
+"""What ``digitnet train`` shows while it works: a progress bar per epoch, a line per epoch,
+and a warning the first time the diagnostics find each problem (saturated or dead neurons, steps
+too large, chance level; see digitnet.diagnostics), even with --quiet.
 
 The training loop never prints; :class:`Display` is its callback. It also remembers a Ctrl-C
 (SIGINT) and answers the loop's "stop now?" with it, so that training ends after the current
@@ -8,7 +10,7 @@ mini-batch and the model is still saved.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,6 +28,7 @@ class Display:
     bar: Any = None
     cost_sum: float = 0.0
     costs: int = 0
+    warned: set[tuple[str, int | None]] = field(default_factory=set)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         """SIGINT handler: the first Ctrl-C asks for a clean stop, a second one aborts."""
@@ -48,7 +51,15 @@ class Display:
             self.cost_sum, self.costs = 0.0, 0
             if not self.quiet:
                 print(epoch_line(progress.record, self.epochs), flush=True)
+            self.warn(progress.record)
         return self.stop_requested
+
+    def warn(self, record: EpochRecord) -> None:
+        """Print each problem of the epoch's diagnosis the first time its kind appears."""
+        for problem in record.diagnosis.problems if record.diagnosis else ():
+            if (problem.kind, problem.layer) not in self.warned:
+                self.warned.add((problem.kind, problem.layer))
+                print(f"warning (epoch {record.epoch}): {problem.sentence}", flush=True)
 
     def close_bar(self) -> None:
         if self.bar is not None:

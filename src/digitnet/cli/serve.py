@@ -13,8 +13,10 @@ WEB_PACKAGES = ("fastapi", "uvicorn", "starlette", "multipart", "python_multipar
 
 
 def newest_model(folder: Path) -> Path | None:
-    """The most recently modified ``*.npz`` in ``folder``, or None."""
-    candidates = [p for p in folder.glob("*.npz") if p.is_file()] if folder.is_dir() else []
+    """The most recently modified ``*.npz`` in ``folder`` (failed runs left out), or None."""
+    candidates = ([p for p in folder.glob("*.npz")
+                   if p.is_file() and not p.name.endswith(".failed.npz")]
+                  if folder.is_dir() else [])
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 

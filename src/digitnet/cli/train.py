@@ -128,8 +128,42 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
         results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
         epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
         seconds=round(seconds, 3))
-    save_model(out, network, card)
-    return report(history, test.accuracy, counts["test"], seconds, out)
+    failure = why_failed(history, test.accuracy, data.y_test)
+    saved = save_model(failed_path(out) if failure else out, network, card)
+    summary(history, test.accuracy, counts["test"], seconds, saved)
+    last = history.epochs[-1].diagnosis if history.epochs else None
+    if last and not failure:
+        for problem in last.problems:
+            print(f"warning (still, after the last epoch): {problem.sentence}", flush=True)
+    if failure:
+        fail(f"training failed: {failure} The network was saved to {saved} for a look; "
+             f"{out} was not replaced.")
+        return ExitCode.FAILED
+    return ExitCode.INTERRUPTED if history.stop_reason == StopReason.INTERRUPTED else ExitCode.OK
+
+
+def failed_path(out: Path) -> Path:
+    """Where a failed run is saved: beside ``out``, as NAME.failed.npz."""
+    return out.with_name(f"{out.stem}.failed.npz")
+
+
+def why_failed(history: History, test_accuracy: float, test_labels: Any) -> str | None:
+    """The explanation of a failed run (diverged, or at chance level), or None."""
+    from ..diagnostics import at_chance_level, majority_share
+
+    if history.stop_reason == StopReason.DIVERGED:
+        return history.message
+    if history.stop_reason == StopReason.INTERRUPTED:
+        return None  # stopped by the user, perhaps before it could learn anything
+    if not at_chance_level(test_accuracy, test_labels):
+        return None
+    last = history.epochs[-1].diagnosis if history.epochs else None
+    problems = [p for p in last.problems if p.kind != "chance"] if last else []
+    remedies = list(dict.fromkeys(p.remedy for p in problems if p.remedy))  # each once
+    return (f"the test accuracy {test_accuracy:.2%} is no better than always answering the "
+            f"most common digit ({majority_share(test_labels):.2%})"
+            + "".join(f"; {p.message}" for p in problems)
+            + (f". What to try: {'; '.join(remedies)}." if remedies else "."))
 
 
 def quiet_numpy() -> Any:
@@ -171,21 +205,15 @@ def results(history: History, test_accuracy: float, test_cost: float,
         final_train_cost=history.epochs[-1].train_cost if history.epochs else None)
 
 
-def report(history: History, test_accuracy: float, test_count: int, seconds: float,
-           out: Path) -> ExitCode:
-    """The closing lines; the exit code follows how training stopped."""
-    code = ExitCode.OK
-    if history.stop_reason == StopReason.DIVERGED:
-        fail(f"{history.message} Saved them to {out}.")
-        code = ExitCode.DIVERGED
-    elif history.stop_reason == StopReason.INTERRUPTED:
+def summary(history: History, test_accuracy: float, test_count: int, seconds: float,
+            saved: Path) -> None:
+    """The closing lines on stdout: how training stopped, accuracy, time, where the model is."""
+    if history.stop_reason == StopReason.INTERRUPTED:
         print(f"Interrupted: {history.message}; saved what was learned so far.", flush=True)
-        code = ExitCode.INTERRUPTED
     elif history.stop_reason == StopReason.EARLY_STOPPING:
         print(f"Stopped early: {history.message}", flush=True)
     print(f"Test accuracy: {test_accuracy:.2%} on {test_count:,} test images", flush=True)
     print(f"Time: {seconds:.1f} s", flush=True)
-    print(f"Saved the model to {out}", flush=True)
-    print(f"Look at it with: digitnet info {out}   or try it with: digitnet serve {out}",
+    print(f"Saved the model to {saved}", flush=True)
+    print(f"Look at it with: digitnet info {saved}   or try it with: digitnet serve {saved}",
           flush=True)
-    return code
