@@ -187,16 +187,17 @@ class Network:
             inputs.append(a)
         return ForwardPass(inputs[:-1], zs, activations, masks)
 
-    def feedforward(self, X: Array) -> Array:
+    def feedforward(self, X: Array, start: int = 0) -> Array:
         """The network as a function: X (m, n_in) -> output activations (m, n_out).
 
-        A single example of shape (n_in,) gives a single output of shape (n_out,).
+        A single example of shape (n_in,) gives a single output of shape (n_out,). With
+        ``start`` = l, X holds the activations of layer l (m, sizes[l]) and only the layers
+        after it are computed.
         """
-        batch = self.check_inputs(X)
-        a = batch
-        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = a @ w.T  # (m, n_out)
-            z += b
+        a = checked_batch(X, self.sizes[start], self.dtype)
+        for layer in range(start, self.num_layers):
+            z = a @ self.weights[layer].T  # (m, n_out)
+            z += self.biases[layer]
             a = self.layer_activation(layer)(z)
         return a[0] if np.ndim(X) == 1 else a
 
