@@ -10,9 +10,11 @@ from .options import HelpFormatter, add_data_options, add_json_option, add_model
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``digitnet`` and its five subcommands."""
+    """The argument parser of ``digitnet`` and its subcommands."""
     from ..version import __version__
     from .evaluate import run_evaluate
+    from .export import add_export_command
+    from .import_ import add_import_command
     from .info import run_info
     from .predict import run_predict
     from .serve import run_serve
@@ -78,4 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder holding MNIST's four files, for the page's sample digits "
                             "and for training the quick model")
     serve.set_defaults(run=run_serve)
+
+    add_export_command(command)
+    add_import_command(command)
     return parser
