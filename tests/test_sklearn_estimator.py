@@ -251,3 +251,12 @@ def test_import_digitnet_needs_no_optional_package() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_without_scikit_learn_the_extra_is_named() -> None:
+    code = "import sys; sys.modules['sklearn'] = None; import digitnet.sklearn"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.endswith("digitnet.sklearn needs sklearn, which is not installed: "
+                         "pip install 'digitnet[sklearn]'"), last

@@ -107,6 +107,7 @@ class DigitNetClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         first = not fitted or not (incremental or self.warm_start)
         X, y = validate_data(self, X, y, dtype=FLOAT_DTYPES, reset=first)
         check_classification_targets(y)
+        held_out = 0 if incremental else self._held_out(X.shape[0])
         if first:
             self._start(X.shape[1], self._classes_for(y, classes, incremental))
         labels = self._encode(y, classes, incremental)
@@ -121,7 +122,7 @@ class DigitNetClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             history = train(self.network_, X, labels, run.replace(seed=self._seed + self.n_iter_),
                             callback=self._report, optimizer=self._optimizer)
         else:
-            run, validation, X, labels = self._split(config, X, labels)
+            run, validation, X, labels = self._split(config, X, labels, held_out)
             self._optimizer = run.make_optimizer()
             history = train(self.network_, X, labels, run.replace(seed=self._seed + self.n_iter_),
                             validation=validation, callback=self._report,
@@ -170,19 +171,25 @@ class DigitNetClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return TrainingConfig(layers=(n_features, *hidden, n_classes), seed=seed,
                               **{name: getattr(self, name) for name in CONFIG_FIELDS})
 
-    def _split(self, config: TrainingConfig, X: Array, labels: NDArray[np.intp]
-               ) -> tuple[TrainingConfig, Any, Array, NDArray[np.intp]]:
-        """(config, validation set, training X, training labels): the held-out share for early
-        stopping, a seeded random choice of ceil(validation_fraction n) samples."""
-        if not config.early_stopping:
-            return config, None, X, labels
+    def _held_out(self, n: int) -> int:
+        """How many of n samples early stopping holds out: ceil(validation_fraction n), or 0."""
+        if not self.early_stopping:
+            return 0
         fraction = self.validation_fraction
         if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
             raise ValueError(f"validation_fraction must be between 0 and 1, got {fraction!r}")
-        n_val = int(np.ceil(fraction * X.shape[0]))
-        if n_val >= X.shape[0]:
-            raise ValueError(f"early stopping holds out {n_val} of {X.shape[0]} samples, which "
-                             "leaves none to train on: give more samples")
+        n_val = int(np.ceil(fraction * n))
+        if n_val >= n:
+            raise ValueError(f"early stopping holds out {n_val} of {n} samples, which leaves "
+                             "none to train on: give more samples")
+        return n_val
+
+    def _split(self, config: TrainingConfig, X: Array, labels: NDArray[np.intp], n_val: int
+               ) -> tuple[TrainingConfig, Any, Array, NDArray[np.intp]]:
+        """(config, validation set, training X, training labels): ``n_val`` samples held out
+        for early stopping, a seeded random choice."""
+        if not n_val:
+            return config, None, X, labels
         order = np.random.default_rng([self._seed + self.n_iter_, 2]).permutation(X.shape[0])
         held, kept = order[:n_val], order[n_val:]
         return (config.replace(validation_size=n_val), (X[held], labels[held]), X[kept],
