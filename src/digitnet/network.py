@@ -190,9 +190,8 @@ class Network:
     def feedforward(self, X: Array, start: int = 0) -> Array:
         """The network as a function: X (m, n_in) -> output activations (m, n_out).
 
-        A single example of shape (n_in,) gives a single output of shape (n_out,). With
-        ``start`` = l, X holds the activations of layer l (m, sizes[l]) and only the layers
-        after it are computed.
+        One example (n_in,) gives one output (n_out,). With ``start`` = l, X holds layer l's
+        activations (m, sizes[l]) and only the layers after it are computed.
         """
         a = checked_batch(X, self.sizes[start], self.dtype)
         for layer in range(start, self.num_layers):

@@ -60,12 +60,14 @@ def train(
     validation: tuple[Array, NDArray[np.integer]] | None = None,
     test: tuple[Array, NDArray[np.integer]] | None = None,
     callback: Callback | None = None,
+    optimizer: Optimizer | None = None,
 ) -> History:
     """Train ``network`` in place on x_train (n, n_in) with integer labels y_train (n,).
 
     ``validation`` and ``test`` are optional (X, labels) pairs measured after every epoch.
     The shuffling and dropout draw from a generator seeded with ``config.seed``, so the same
-    seed, data and configuration give the same result.
+    seed, data and configuration give the same result. ``optimizer`` continues an earlier run
+    with its state (velocities, Adam's moments); by default a fresh one is made from ``config``.
     """
     X = checked_set(network, x_train, y_train, "training")
     Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
@@ -73,7 +75,8 @@ def train(
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
     rng = np.random.default_rng([config.seed, 1])
-    optimizer, parameters = config.make_optimizer(), network.parameters()
+    optimizer = config.make_optimizer() if optimizer is None else optimizer
+    parameters = network.parameters()
     run = Bookkeeping(network, config, optimizer, callback, (X, Y))
     # A diverging run overflows on purpose; it is reported once, in history.message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

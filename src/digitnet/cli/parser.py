@@ -2,7 +2,8 @@
 
 Each subcommand is a module of this package with a ``SUMMARY``, a ``DESCRIPTION``,
 ``add_arguments(parser)`` and ``run(args) -> ExitCode``; ``SUBCOMMANDS`` lists them in the order
-``digitnet --help`` shows them.
+``digitnet --help`` shows them (``import_`` is the module of ``digitnet import``: ``import`` is
+a Python keyword).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib
 from .errors import PROG
 from .options import HelpFormatter
 
-SUBCOMMANDS = ("train", "evaluate", "predict", "info", "serve")
+SUBCOMMANDS = ("train", "evaluate", "predict", "info", "serve", "export", "import_")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"{__package__}.{name}")
-        command = commands.add_parser(name, help=module.SUMMARY, description=module.DESCRIPTION,
+        command = commands.add_parser(name.rstrip("_"), help=module.SUMMARY,
+                                      description=module.DESCRIPTION,
                                       formatter_class=HelpFormatter)
         module.add_arguments(command)
         command.set_defaults(run=module.run)
