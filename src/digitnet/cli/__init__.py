@@ -1,9 +1,9 @@
-"""The ``digitnet`` command: train, evaluate, predict, info and serve from a terminal.
+"""The ``digitnet`` command: train, evaluate, predict, info, plot and serve from a terminal.
 
 ``main`` parses the command line (:mod:`.parser`) and turns every expected failure into one line
 on stderr (``digitnet: error: ...``) and an exit code from :class:`ExitCode` (:mod:`.errors`).
 Each subcommand lives in a module of its own (:mod:`.train`, :mod:`.evaluate`, :mod:`.predict`,
-:mod:`.info`, :mod:`.serve`). Nothing is built at import time.
+:mod:`.info`, :mod:`.plot`, :mod:`.serve`). Nothing is built at import time.
 """
 
 from __future__ import annotations
