@@ -1,4 +1,5 @@
-"""Measuring what a network learned: accuracy, per-digit accuracy, the confusion matrix."""
+"""Measuring what a network learned: accuracy, per-digit accuracy, the confusion matrix, its
+mistakes, and how sure it is (of real digits and of random noise)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Array
+from .errors import ConfigError, InputError
 from .network import Network
 from .targets import one_hot
 
@@ -66,3 +68,67 @@ def evaluate(network: Network, X: Array, labels: NDArray[np.integer]) -> Evaluat
     num_classes = network.sizes[-1]
     return Evaluation(cost, accuracy(predicted, labels),
                       confusion_matrix(predicted, labels, num_classes))
+
+
+# --- how sure it is: confidence on real digits and on noise, and its mistakes ------------------
+@dataclass(frozen=True)
+class Answers:
+    """A network's answers for m images: the digit it says (m,) and its confidence (m,).
+
+    The confidence is the largest output probability, max_j p_j (see
+    :meth:`Network.probabilities`): between 1/n_out (no idea) and 1 (sure).
+    """
+
+    predicted: NDArray[np.intp]
+    confidence: NDArray[np.floating]
+
+
+def answers(network: Network, X: Array) -> Answers:
+    """What ``network`` answers for every row of X (m, n_in), and how sure it is."""
+    predicted, output = predict_in_chunks(network, network.check_inputs(X))
+    probabilities = network.probabilities(output)  # (m, n_out)
+    return Answers(predicted, probabilities.max(axis=1, initial=0.0))
+
+
+@dataclass(frozen=True)
+class Mistakes:
+    """The examples a network gets wrong, in the order of the set.
+
+    ``indices`` (k,) are their positions in the set; ``labels``, ``predicted`` and
+    ``confidence`` (k,) the true digit, the answer and how sure the answer was.
+    """
+
+    indices: NDArray[np.intp]
+    labels: NDArray[np.integer]
+    predicted: NDArray[np.intp]
+    confidence: NDArray[np.floating]
+    count: int  # the size of the whole set
+
+    @property
+    def error_rate(self) -> float:
+        return self.indices.size / self.count if self.count else float("nan")
+
+
+def mistakes(network: Network, X: Array, labels: NDArray[np.integer]) -> Mistakes:
+    """The examples of X (m, n_in) whose predicted digit is not their label (m,)."""
+    result = answers(network, X)
+    labels = np.asarray(labels)
+    if labels.shape != result.predicted.shape:
+        raise InputError(f"{result.predicted.shape[0]} examples but labels of shape "
+                         f"{labels.shape}")
+    wrong = np.flatnonzero(result.predicted != labels)  # (k,)
+    return Mistakes(wrong, labels[wrong], result.predicted[wrong], result.confidence[wrong],
+                    int(labels.shape[0]))
+
+
+def uniform_noise(count: int, size: int, rng: np.random.Generator,
+                  dtype: type[np.floating] | np.dtype[np.floating] = np.float32) -> Array:
+    """``count`` images (count, size) of independent pixels, each uniform in [0, 1).
+
+    Nothing like a digit: a network that only ever saw digits still answers for them, often
+    with high confidence, because a sigmoid or softmax output must say something.
+    """
+    if count < 1:
+        raise ConfigError(f"the number of noise images must be at least 1, got {count}")
+    noise: Array = rng.random((count, size)).astype(dtype)  # (count, size)
+    return noise

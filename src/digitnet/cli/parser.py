@@ -14,7 +14,7 @@ import importlib
 from .errors import PROG
 from .options import HelpFormatter
 
-SUBCOMMANDS = ("train", "evaluate", "predict", "info", "serve", "export", "import_")
+SUBCOMMANDS = ("train", "evaluate", "predict", "info", "plot", "serve", "export", "import_")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, formatter_class=HelpFormatter,
         description="A neural network for handwritten digits, written from scratch in NumPy.\n\n"
                     "Train a network, measure it, ask it about your own pictures, look inside\n"
-                    "a model file, or open the web page where you can draw digits.",
+                    "a model file, draw figures of it, or open the web page where you can draw\n"
+                    "digits.",
         epilog="Run 'digitnet COMMAND --help' for the options of each command.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
