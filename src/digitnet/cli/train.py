@@ -8,8 +8,10 @@ the SIGINT handler is installed only while the loop runs and restored afterwards
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,7 +131,8 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
         epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
         seconds=round(seconds, 3))
     failure = why_failed(history, test.accuracy, data.y_test)
-    saved = save_model(failed_path(out) if failure else out, network, card)
+    with interrupts_held_back():
+        saved = save_model(failed_path(out) if failure else out, network, card)
     summary(history, test.accuracy, counts["test"], seconds, saved)
     last = history.epochs[-1].diagnosis if history.epochs else None
     if last and not failure:
@@ -164,6 +167,20 @@ def why_failed(history: History, test_accuracy: float, test_labels: Any) -> str 
             f"most common digit ({majority_share(test_labels):.2%})"
             + "".join(f"; {p.message}" for p in problems)
             + (f". What to try: {'; '.join(remedies)}." if remedies else "."))
+
+
+@contextlib.contextmanager
+def interrupts_held_back() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back while a model is saved: a second Ctrl-C then interrupts just
+    after the file is complete, never between creating its temporary file and cleaning up."""
+    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: saving is still atomic there
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def quiet_numpy() -> Any:
