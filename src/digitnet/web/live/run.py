@@ -72,6 +72,10 @@ class TrainingRun:
             self._state, self._message = state, message
         self.log.append("state", self.status().model_dump())
 
+    @property
+    def thread_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self, timeout: float) -> None:
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -103,6 +107,7 @@ class TrainingRun:
             self.epochs.append(progress.record)
             self.log.append("epoch", epoch_json(progress.record, self.batches, self.network,
                                                 self.digits))
+        time.sleep(0)  # hand the GIL to the server's threads now, not after up to 5 ms
         return self.control.checkpoint(progress.record is None, self.log.flush)
 
     def _train(self) -> None:

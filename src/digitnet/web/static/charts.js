@@ -8,11 +8,15 @@ const AXIS = { stroke: "#94a3b8", grid: { stroke: "#24324a", width: 1 },
                ticks: { stroke: "#24324a", width: 1 } };
 const HEIGHT = 220;
 
-function chart(element, series, yLabel, yValues) {
+const WHOLE_EPOCHS = [1, 2, 5, 10, 20, 50, 100];
+
+function chart(element, series, yLabel, yValues, xIncrs = null) {
+  const x = { ...AXIS, label: "epoch" };
+  if (xIncrs) x.incrs = xIncrs;
   const options = {
     width: Math.max(240, element.clientWidth), height: HEIGHT,
     scales: { x: { time: false } },
-    axes: [{ ...AXIS, label: "epoch" }, { ...AXIS, label: yLabel, values: yValues }],
+    axes: [x, { ...AXIS, label: yLabel, values: yValues }],
     series: [{ label: "epoch", value: (u, v) => (v === null ? "–" : v.toFixed(2)) }, ...series],
     legend: { live: true },
   };
@@ -57,7 +61,7 @@ export class AccuracyChart {
     this.plot = chart(element, [
       { label: "validation", stroke: "#60a5fa", width: 2, points, value: percentValue },
       { label: "test", stroke: "#4ade80", width: 2, points, value: percentValue },
-    ], "accuracy (%)", (u, ticks) => ticks.map((t) => `${t}%`));
+    ], "accuracy (%)", (u, ticks) => ticks.map((t) => `${t}%`), WHOLE_EPOCHS);
     this.shown = -1;
   }
 
