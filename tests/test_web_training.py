@@ -306,3 +306,25 @@ def test_stopping_the_server_stops_the_run_and_ends_the_streams(
     assert trainer.run is not None and trainer.run.state == "stopped"
     assert not trainer.run.thread_alive
     stream.close()
+
+
+def test_the_event_log_gathers_costs_keeps_their_order_and_resumes_after_an_id() -> None:
+    from digitnet.web.live.events import EventLog
+
+    now = [0.0]
+    log = EventLog(7, interval=0.1, clock=lambda: now[0])
+    log.cost(1.0)
+    log.cost(2.0)
+    assert len(log) == 0  # gathered, not sent: less than 0.1 s since the last costs event
+    now[0] = 0.15
+    log.cost(3.0)
+    log.cost(float("inf"))  # a diverged cost: sent as null, never as invalid JSON
+    log.append("epoch", {"epoch": 1, "train_cost": float("nan")})  # the costs go first
+    events = [(event.id, event.kind, json.loads(event.data)) for event in log.since(0)]
+    assert events == [("7-0", "costs", {"first": 0, "costs": [1.0, 2.0, 3.0]}),
+                      ("7-1", "costs", {"first": 3, "costs": [None]}),
+                      ("7-2", "epoch", {"epoch": 1, "train_cost": None})]
+    assert log.since(0)[0].encode() == ('id: 7-0\nevent: costs\n'
+                                        'data: {"first":0,"costs":[1.0,2.0,3.0]}\n\n')
+    assert [log.start_of(last) for last in (None, "7-1", "7-2", "6-1", "7-x", "7-99")] == [
+        0, 2, 3, 0, 0, 3]

@@ -5,7 +5,7 @@ costs and one record per epoch, appended by the training thread and the command 
 read by any number of event streams. A page that connects late, or reconnects, is sent the log
 from the start (or from just after its ``Last-Event-ID``), so it always sees the whole run.
 
-Mini-batch costs come far faster than a page can draw (about 20,000 a second for 784-16-16-10
+Mini-batch costs come far faster than a page can draw (up to 20,000 a second for 784-16-16-10
 on mini-batches of 10), so they are gathered and appended as one ``costs`` event at most every
 ``interval`` seconds (0.1 s), and before any other event, so the order is kept.
 
