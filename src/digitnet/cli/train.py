@@ -22,6 +22,7 @@ from ..history import History, StopReason
 from ..model_card import DatasetRecord, ModelCard, Results
 from ..presets import PRESETS
 from ..registry import lookup
+from ..run_checks import check_layers_fit, why_failed
 from .errors import CommandError, ExitCode, fail
 from .options import PRESET_HELP, add_data_options, add_training_flags, apply_flags
 from .progress import Display, load_data
@@ -90,17 +91,6 @@ def run(args: argparse.Namespace) -> ExitCode:
                           recipe.out, args.quiet)
 
 
-def check_layers_fit(layers: tuple[int, ...], inputs: int, classes: int, data: str) -> None:
-    """The first layer must take every pixel, the last give one output per class."""
-    shape = ",".join(map(str, layers))
-    if layers[0] != inputs:
-        raise ConfigError(f"--layers {shape}: the first layer must have {inputs} neurons, one "
-                          f"per pixel of the {data} images, not {layers[0]}")
-    if layers[-1] != classes:
-        raise ConfigError(f"--layers {shape}: the last layer must have {classes} neurons, one "
-                          f"per class of the {data} images, not {layers[-1]}")
-
-
 def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str,
                    data_dir: Path | None, out: Path, quiet: bool) -> ExitCode:
     """Load the data, train, save the model with its card, and say what happened."""
@@ -148,25 +138,6 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
 def failed_path(out: Path) -> Path:
     """Where a failed run is saved: beside ``out``, as NAME.failed.npz."""
     return out.with_name(f"{out.stem}.failed.npz")
-
-
-def why_failed(history: History, test_accuracy: float, test_labels: Any) -> str | None:
-    """The explanation of a failed run (diverged, or at chance level), or None."""
-    from ..diagnostics import at_chance_level, majority_share
-
-    if history.stop_reason == StopReason.DIVERGED:
-        return history.message
-    if history.stop_reason == StopReason.INTERRUPTED:
-        return None  # stopped by the user, perhaps before it could learn anything
-    if not at_chance_level(test_accuracy, test_labels):
-        return None
-    last = history.epochs[-1].diagnosis if history.epochs else None
-    problems = [p for p in last.problems if p.kind != "chance"] if last else []
-    remedies = list(dict.fromkeys(p.remedy for p in problems if p.remedy))  # each once
-    return (f"the test accuracy {test_accuracy:.2%} is no better than always answering the "
-            f"most common digit ({majority_share(test_labels):.2%})"
-            + "".join(f"; {p.message}" for p in problems)
-            + (f". What to try: {'; '.join(remedies)}." if remedies else "."))
 
 
 @contextlib.contextmanager
