@@ -45,5 +45,12 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"Epochs:        {card.results.epochs_trained} of {planned} ({reason}) in "
               f"{card.seconds or 0:.1f} s")
         print(f"Test accuracy: {percent(model.test_accuracy)}")
+    diagnosis = card.epochs[-1].diagnosis if card.epochs else None
+    if diagnosis is not None:
+        health = "no problem found" if not diagnosis.problems else (
+            f"{len(diagnosis.problems)} problem(s) after the last epoch:")
+        print(f"Health:        {health}")
+        for problem in diagnosis.problems:
+            print(f"  - {problem.sentence}")
     print(f"digitnet:      version {card.version}, saved {card.saved}")
     return ExitCode.OK
