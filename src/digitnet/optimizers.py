@@ -39,12 +39,13 @@ class SGD:
 
     def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
         eta = float(eta)  # a Python float keeps float32 arrays float32
-        for w, b, layer in zip(parameters[0::2], parameters[1::2], gradient, strict=True):
+        for index, layer in enumerate(gradient.layers):
+            w, b = parameters[2 * index], parameters[2 * index + 1]
             if layer.weight_decay:
                 w -= eta * layer.weights
                 b -= eta * layer.biases
                 continue
-            eta_delta = layer.delta * (eta / layer.m)  # (m, n_out)
+            eta_delta = layer.delta * (eta / layer.delta.shape[0])  # (m, n_out): eta / m
             w -= eta_delta.T @ layer.inputs  # w <- w - eta dC/dW  (n_out, n_in)
             b -= eta_delta.sum(axis=0)  # b <- b - eta dC/db  (n_out,)
 

@@ -153,8 +153,8 @@ class Bookkeeping:
             self.history.batch_costs.append(self.costs[:self.batch])
             self.guard.restore(self.history, epoch, self.batch - 1, cost, eta)
             return True
-        progress = Progress(epoch, self.batch - 1, self.num_batches, cost)
-        if self.callback and self.callback(progress):
+        if self.callback and self.callback(Progress(epoch, self.batch - 1, self.num_batches,
+                                                    cost)):
             self.history.batch_costs.append(self.costs[:self.batch])
             self.history.stop(StopReason.INTERRUPTED, f"stopped on request in epoch {epoch + 1}")
             return True
