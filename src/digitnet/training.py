@@ -71,8 +71,8 @@ def train(
     The shuffling and dropout draw from a generator seeded with ``config.seed``, so the same
     seed, data and configuration give the same result. ``optimizer`` continues an earlier run
     with its state (velocities, Adam's moments); by default a fresh one is made from ``config``.
-    ``state`` (see TrainingState) is kept up to date as the run goes; one restored from a
-    stopped run (with the network's parameters) continues it exactly where it stood.
+    ``state`` (see TrainingState; it holds its own optimiser) is kept up to date as the run
+    goes; one restored from a stopped run (with its network) continues it where it stood.
     """
     X = checked_set(network, x_train, y_train, "training")
     Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
