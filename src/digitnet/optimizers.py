@@ -115,6 +115,7 @@ class Adam:
         if not self.m:
             self.m = [np.zeros_like(w) for w in parameters]
             self.v = [np.zeros_like(w) for w in parameters]
+        if not self.scratch.size:  # a buffer, not state: made again after a restored m and v
             largest = max(parameters, key=lambda w: w.size)
             self.scratch = np.empty(largest.size, largest.dtype)
         self.t += 1

@@ -58,13 +58,13 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"Serving the newest model in models/: {model_path}", flush=True)
     if model_path is None:
         from ..presets import PRESETS
-        from .train import train_and_save
+        from .train import Recipe, train_and_save
 
         model_path = Path("models") / "demo.npz"
         print(f"No model given and none in models/: training a quick one (the demo preset) "
               f"into {model_path} first", flush=True)
-        code = train_and_save(PRESETS["demo"], "demo", "default", args.data_dir, model_path,
-                              quiet=False)
+        code = train_and_save(Recipe(PRESETS["demo"], "demo", "default", args.data_dir,
+                                     model_path), quiet=False)
         if code != ExitCode.OK:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
