@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet import ConfigError, InputError, Network, Progress, TrainingConfig, train
-from digitnet.training import gradient_step
+from digitnet.descent import gradient_step
 
 
 def blobs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -218,3 +218,20 @@ def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only() -> None:
 def test_bad_training_data_is_refused(X: np.ndarray, y: np.ndarray, message: str) -> None:
     with pytest.raises(InputError, match=message):
         train(network(config()), X, y, config())
+
+
+def test_an_optimizer_passed_in_carries_its_state_on() -> None:
+    """Two epochs in one run = one epoch, then one more with the same Adam (full batches, so the
+    shuffled order does not matter); a fresh Adam for the second epoch steps differently."""
+    X, y = blobs(60)
+    cfg = config(optimizer="adam", learning_rate=0.01, mini_batch_size=60, dtype="float64")
+    whole = network(cfg)
+    train(whole, X, y, cfg.replace(epochs=2))
+    resumed, restarted = network(cfg), network(cfg)
+    adam = cfg.make_optimizer()
+    train(resumed, X, y, cfg.replace(epochs=1), optimizer=adam)
+    train(resumed, X, y, cfg.replace(epochs=1), optimizer=adam)
+    train(restarted, X, y, cfg.replace(epochs=1))
+    train(restarted, X, y, cfg.replace(epochs=1))
+    np.testing.assert_allclose(resumed.weights[0], whole.weights[0], rtol=1e-12, atol=1e-12)
+    assert not np.allclose(restarted.weights[0], whole.weights[0], rtol=1e-6, atol=1e-9)
