@@ -5,14 +5,14 @@
 Two measurements, on real MNIST, interleaved (A B, A B, ...) and reported as medians:
 
 1. Augmented images per second, for the affine part of the ``best-augmented`` preset's recipe and
-   for all of it (affine + elastic): digitnet distorts a block of 1,024 images at once, as
-   training does; the peers distort one picture at a time, the way a desktop training script
+   for all of it (affine + elastic): digitnet distorts a mini-batch of 128 images at once, as
+   training does (``modern`` and ``best-augmented`` train on mini-batches of 128); the peers distort one picture at a time, the way a desktop training script
    does it: Pillow's ``Image.transform`` (affine only: Pillow has no elastic distortion) and
    scipy.ndimage (``affine_transform``, and for the elastic part ``gaussian_filter`` plus
    ``map_coordinates``), each when installed.
 2. One epoch of the ``modern`` preset (784-800-10, Adam, batch 128, 60,000 images) without and
-   with that augmentation, run exactly as ``train`` runs it (``mini_batches`` and
-   ``gradient_step``); the time spent inside the augmentation is measured inside the augmented
+   with that augmentation, run exactly as ``train`` runs it (``mini_batches``, the augmentation
+   of each mini-batch, ``gradient_step``); the time spent inside the augmentation is measured inside the augmented
    epoch, and its share of that epoch is the number the issue asks about (aim: under 25%).
 
 On a busy machine, set OPENBLAS_NUM_THREADS=1: two BLAS threads that wait for each other on an
@@ -42,10 +42,14 @@ Images = np.ndarray
 Distort = Callable[[Images, np.random.Generator], Images]
 
 
-def in_blocks(augmentation: Augmentation) -> Distort:
-    """digitnet as training uses it: blocks of 1,024 images at once."""
+BATCH = 128  # the mini-batch size of modern and best-augmented
+
+
+def per_mini_batch(augmentation: Augmentation) -> Distort:
+    """digitnet as training uses it: a mini-batch of 128 images at once."""
     def run(X: Images, rng: np.random.Generator) -> Images:
-        return np.concatenate([augmentation(X[k:k + 1024], rng) for k in range(0, len(X), 1024)])
+        return np.concatenate([augmentation(X[k:k + BATCH], rng)
+                               for k in range(0, len(X), BATCH)])
     return run
 
 
@@ -118,17 +122,13 @@ def modern_epoch(X: Images, Y: Images, augmentation: Augmentation | None,
     parameters, rng = network.parameters(), np.random.default_rng([seed, 1])
     inside = [0.0]
 
-    def augment(block: Images) -> Images:
-        started = time.perf_counter()
-        assert augmentation is not None
-        result = augmentation(block, rng)
-        inside[0] += time.perf_counter() - started
-        return result
-
     started = time.perf_counter()
     order = rng.permutation(len(X))
-    for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order,
-                                         augment if augmentation else None):
+    for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order):
+        if augmentation:
+            before = time.perf_counter()
+            X_batch = augmentation(X_batch, rng)
+            inside[0] += time.perf_counter() - before
         gradient_step(network, optimizer, X_batch, Y_batch, config.learning_rate, config, rng,
                       parameters)
     return time.perf_counter() - started, inside[0]
@@ -152,11 +152,11 @@ def main(argv: list[str] | None = None) -> int:
           f"threads, load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}; medians of "
           f"{repeats}\n")
     print(f"best-augmented's distortions: {full.describe().split(': ')[1]}\n")
-    print("| workload | digitnet, 1,024 at once | Pillow, one at a time | scipy.ndimage, one at a "
+    print("| workload | digitnet, 128 at once | Pillow, one at a time | scipy.ndimage, one at a "
           "time | digitnet / Pillow | digitnet / scipy |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, augmentation in (("affine", affine), ("affine + elastic", full)):
-        contenders = {"digitnet": (in_blocks(augmentation), X),
+        contenders = {"digitnet": (per_mini_batch(augmentation), X),
                       "Pillow": (pillow_affine(augmentation) if augmentation is affine else None,
                                  peer_images),
                       "scipy": (scipy_one_at_a_time(augmentation), peer_images)}

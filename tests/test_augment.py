@@ -19,7 +19,7 @@ from digitnet.data.augment import (
     source_points,
 )
 from digitnet.metrics import one_hot
-from digitnet.training import mini_batches
+from digitnet.descent import gradient_step
 
 STRONG = Augmentation(rotation=30, scale=0.3, shear=20, translation=4, elastic_alpha=40,
                       elastic_sigma=4)
@@ -193,20 +193,6 @@ def test_config_carries_the_strengths_and_old_records_still_load() -> None:
         assert not PRESETS[name].augmentation()
 
 
-def test_mini_batches_augment_images_and_keep_labels() -> None:
-    X = images(100, np.float32)
-    labels = np.arange(100) % 10
-    Y = one_hot(labels, 10, np.float32)
-    order = np.random.default_rng(0).permutation(100)
-    plain = list(mini_batches(X, Y, 16, order))
-    rng = np.random.default_rng(1)
-    augmented = list(mini_batches(X, Y, 16, order, lambda block: STRONG(block, rng)))
-    assert len(plain) == len(augmented) == 7
-    for (X_plain, Y_plain), (X_aug, Y_aug) in zip(plain, augmented, strict=True):
-        np.testing.assert_array_equal(Y_aug, Y_plain)
-        assert X_aug.shape == X_plain.shape and not np.allclose(X_aug, X_plain)
-
-
 def test_training_with_augmentation_is_deterministic_and_differs_from_without() -> None:
     X = images(200, np.float32)
     y = np.arange(200) % 10
@@ -225,8 +211,6 @@ def test_training_with_augmentation_is_deterministic_and_differs_from_without() 
 
 def test_without_augmentation_training_is_the_plain_loop() -> None:
     """No augmentation draws nothing: the same result as shuffling and stepping by hand."""
-    from digitnet.training import gradient_step
-
     X, y = images(120, np.float32), np.arange(120) % 10
     config = PRESETS["3b1b-tuned"].replace(epochs=2, layers=(784, 12, 10), dropout=0.2)
     net, by_hand = config.build_network(), config.build_network()
@@ -238,6 +222,32 @@ def test_without_augmentation_training_is_the_plain_loop() -> None:
         for k in range(0, 120, config.mini_batch_size):
             rows = order[k:k + config.mini_batch_size]
             gradient_step(by_hand, optimizer, X[rows], Y[rows], config.learning_rate_at(epoch),
+                          config, rng)
+    for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("batch", [16, 50])
+def test_augmentation_draws_per_mini_batch_before_its_step(batch: int) -> None:
+    """train = shuffle; for each mini-batch: distort it with the run's generator, then step
+    (dropout drawing next). Only the images change, each mini-batch keeps its labels, and the
+    draws depend on nothing but the mini-batch, so a run resumed mid-epoch redraws them."""
+    X, y = images(120, np.float32), np.arange(120) % 10
+    config = PRESETS["3b1b-tuned"].replace(epochs=2, layers=(784, 12, 10), dropout=0.2,
+                                           mini_batch_size=batch, rotation=15.0, scale=0.1,
+                                           shear=5.0, translation=2.0, elastic_alpha=30.0)
+    net, by_hand = config.build_network(), config.build_network()
+    train(net, X, y, config)
+    rng, Y = np.random.default_rng([config.seed, 1]), one_hot(y, 10, np.float32)
+    optimizer, augmentation = config.make_optimizer(), config.augmentation()
+    for epoch in range(config.epochs):
+        order = rng.permutation(120)
+        for k in range(0, 120, batch):
+            rows = order[k:k + batch]
+            distorted = augmentation(X[rows], rng)  # (<= batch, 784)
+            assert distorted.shape == X[rows].shape and not np.allclose(distorted, X[rows])
+            assert distorted.min() >= 0.0 and distorted.max() <= 1.0
+            gradient_step(by_hand, optimizer, distorted, Y[rows], config.learning_rate_at(epoch),
                           config, rng)
     for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
         np.testing.assert_array_equal(mine, theirs)

@@ -48,6 +48,6 @@ PRESETS: dict[str, TrainingConfig] = {
     "demo": TUNED_3B1B.replace(epochs=8),
     "3b1b-best": TUNED_3B1B.replace(epochs=60, rotation=10.0, scale=0.1, translation=1.0),
     "best": WIDE.replace(dropout=0.5),
-    "best-augmented": WIDE.replace(epochs=40, rotation=10.0, scale=0.15, shear=10.0,
+    "best-augmented": WIDE.replace(epochs=50, rotation=10.0, scale=0.15, shear=10.0,
                                    translation=2.0, elastic_alpha=34.0, elastic_sigma=4.0),
 }
