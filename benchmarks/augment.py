@@ -6,14 +6,16 @@ Two measurements, on real MNIST, interleaved (A B, A B, ...) and reported as med
 
 1. Augmented images per second, for the affine part of the ``best-augmented`` preset's recipe and
    for all of it (affine + elastic): digitnet distorts a mini-batch of 128 images at once, as
-   training does (``modern`` and ``best-augmented`` train on mini-batches of 128); the peers distort one picture at a time, the way a desktop training script
-   does it: Pillow's ``Image.transform`` (affine only: Pillow has no elastic distortion) and
-   scipy.ndimage (``affine_transform``, and for the elastic part ``gaussian_filter`` plus
-   ``map_coordinates``), each when installed.
+   training does (``modern`` and ``best-augmented`` train on mini-batches of 128); the peers
+   distort one picture at a time, the way a desktop training script does it: Pillow's
+   ``Image.transform`` (affine only: Pillow has no elastic distortion) and scipy.ndimage
+   (``affine_transform``, and for the elastic part ``gaussian_filter`` plus ``map_coordinates``),
+   each when installed.
 2. One epoch of the ``modern`` preset (784-800-10, Adam, batch 128, 60,000 images) without and
    with that augmentation, run exactly as ``train`` runs it (``mini_batches``, the augmentation
-   of each mini-batch, ``gradient_step``); the time spent inside the augmentation is measured inside the augmented
-   epoch, and its share of that epoch is the number the issue asks about (aim: under 25%).
+   of each mini-batch, ``gradient_step``); the time spent inside the augmentation is measured
+   inside the augmented epoch, and its share of that epoch is the number the issue asks about
+   (aim: under 25%).
 
 On a busy machine, set OPENBLAS_NUM_THREADS=1: two BLAS threads that wait for each other on an
 oversubscribed machine slow the training (and so shrink the share) several times over.
@@ -33,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import PRESETS
+from digitnet.augment import Augmentation, random_affine
 from digitnet.data import load_dataset
-from digitnet.data.augment import Augmentation, random_affine
 from digitnet.metrics import one_hot
 from digitnet.training import gradient_step, mini_batches
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from digitnet import PRESETS
+from digitnet.augment import Augmentation
 from digitnet.data import load_dataset
-from digitnet.data.augment import Augmentation
 
 
 def columns(preset: str) -> list[tuple[str, Augmentation]]:

@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 
 from digitnet import PRESETS, ConfigError, TrainingConfig, train
-from digitnet.data.augment import (
+from digitnet.augment import (
     CENTRE,
     SIDE,
     Augmentation,
@@ -18,8 +18,8 @@ from digitnet.data.augment import (
     random_affine,
     source_points,
 )
-from digitnet.metrics import one_hot
 from digitnet.descent import gradient_step
+from digitnet.metrics import one_hot
 
 STRONG = Augmentation(rotation=30, scale=0.3, shear=20, translation=4, elastic_alpha=40,
                       elastic_sigma=4)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .activations import ACTIVATIONS
 from .architecture import DTYPES, Architecture, compatible_cost, hidden_activation, validate_sizes
-from .data.augment import SIDE, Augmentation
+from .augment import SIDE, Augmentation
 from .errors import ConfigError
 from .initializers import INITIALIZERS
 from .network import Network
@@ -42,7 +42,7 @@ class TrainingConfig:
     rotation, scale, shear, translation, elastic_alpha, elastic_sigma
                        augmentation: every training image distorted afresh each epoch by at most
                        this much (degrees, fraction, degrees, pixels; Simard's elastic alpha and
-                       sigma); all 0 is none (see digitnet.data.augment; 28x28 images only)
+                       sigma); all 0 is none (see digitnet.augment; 28x28 images only)
     dtype, seed        float32 or float64; the seed of every random choice
     """
 

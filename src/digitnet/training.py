@@ -67,13 +67,14 @@ def train(
 ) -> History:
     """Train ``network`` in place on x_train (n, n_in) with integer labels y_train (n,).
 
-    ``validation`` and ``test`` are optional (X, labels) pairs measured after every epoch.
-    The shuffling, augmentation and dropout draw from a generator seeded with ``config.seed``,
-    so the same seed, data and configuration give the same result (augmentation draws per
-    mini-batch, so a run continued mid-epoch draws the same distortions). ``optimizer``
-    continues an earlier run with its state (velocities, Adam's moments); by default a fresh one
-    is made from ``config``. ``state`` (see TrainingState; it holds its own optimiser) is kept up to date as the run
-    goes; one restored from a stopped run (with its network) continues it where it stood.
+    ``validation`` and ``test`` are optional (X, labels) pairs measured after every epoch. The
+    shuffling, augmentation and dropout draw from a generator seeded with ``config.seed``, so
+    the same seed, data and configuration give the same result (augmentation draws for each
+    mini-batch, so a run continued mid-epoch draws the same distortions). ``optimizer`` continues an
+    earlier run with its state (velocities, Adam's moments); by default a fresh one is made from
+    ``config``. ``state`` (see TrainingState; it holds its own optimiser) is kept up to date as
+    the run goes; one restored from a stopped run (with its network) continues it where it
+    stood.
     """
     X = checked_set(network, x_train, y_train, "training")
     Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
