@@ -17,6 +17,7 @@ from .errors import (
     DownloadError,
     ImageError,
     InputError,
+    MissingExtraError,
     ModelFileError,
 )
 from .gradcheck import GradientCheck, check_gradients, numerical_gradients
@@ -35,8 +36,8 @@ __all__ = [
     "ACTIVATIONS", "COSTS", "INITIALIZERS", "OPTIMIZERS", "PRESETS", "SCHEDULES", "SGD",
     "Activation", "Adam", "Architecture", "ConfigError", "Cost", "DataError", "DigitnetError",
     "DivergenceError", "DownloadError", "EpochRecord", "Evaluation", "ForwardPass", "Gradient",
-    "GradientCheck", "History", "ImageError", "InputError", "LayerGradient", "ModelFileError",
-    "Momentum", "Nesterov", "Network", "Progress", "StopReason", "TrainingConfig",
-    "__version__", "accuracy", "check_gradients", "confusion_matrix", "evaluate",
+    "GradientCheck", "History", "ImageError", "InputError", "LayerGradient", "MissingExtraError",
+    "ModelFileError", "Momentum", "Nesterov", "Network", "Progress", "StopReason",
+    "TrainingConfig", "__version__", "accuracy", "check_gradients", "confusion_matrix", "evaluate",
     "mini_batches", "numerical_gradients", "one_hot", "train",
 ]

@@ -37,3 +37,7 @@ class DivergenceError(DigitnetError, ArithmeticError):
 
 class InputError(DigitnetError, ValueError):
     """Input of the wrong shape or with non-finite values, given to the network or the trainer."""
+
+
+class MissingExtraError(DigitnetError, ImportError):
+    """An optional package is not installed; the message names the extra that brings it."""

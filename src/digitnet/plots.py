@@ -16,12 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ConfigError
+from .extras import require
 from .network import Network
 
 
 def _pyplot() -> Any:
-    import matplotlib
-
+    matplotlib = require("matplotlib", "plots", "drawing plots")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

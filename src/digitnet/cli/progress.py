@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..extras import optional
 from ..history import EpochRecord, Progress
 
 
@@ -57,12 +58,11 @@ class Display:
 
 
 def progress_bar(total: int | None, description: str, unit: str) -> Any:
-    """A tqdm bar on stderr, or None when tqdm is not installed."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
+    """A tqdm bar on stderr, or None when tqdm is not installed (the bar is a nicety)."""
+    tqdm = optional("tqdm")
+    if tqdm is None:
         return None
-    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False,
+    return tqdm.tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False,
                 dynamic_ncols=True, unit_scale=unit == "B")
 
 

@@ -12,7 +12,8 @@ The MNIST recipe, one stage at a time (each kept in :class:`PreparedDigit` so a 
 5. ``centred``: placed in 28x28 so that its centre of mass ``(sum_i i x_i / sum_i x_i)`` falls on
    pixel (14, 14), as measured on MNIST itself, never cutting ink off at the border.
 
-Pillow is imported inside the functions, so the rest of digitnet needs only NumPy.
+Pillow (the ``images`` extra) is imported inside the functions, through
+:func:`digitnet.extras.require`, so the rest of digitnet needs only NumPy.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from digitnet.errors import ImageError
+from digitnet.extras import require
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -65,6 +67,7 @@ def load_image(source: str | Path | bytes) -> Image:
         ImageError: the file is missing or unreadable, not a picture Pillow knows, or larger
             than ``MAX_PIXELS`` (checked from the header, before decoding).
     """
+    require("PIL", "images", "reading pictures")
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
 
@@ -226,6 +229,7 @@ def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
 
 def _scale_to_box(cropped: np.ndarray) -> np.ndarray:
     """(h, w) -> (h', w') with max(h', w') = 20, same aspect ratio, anti-aliased (Lanczos)."""
+    require("PIL", "images", "preparing pictures")
     from PIL import Image as PILImage
 
     h, w = cropped.shape
