@@ -65,11 +65,14 @@ class Target:
         return max(self.last - self.first, 0.0)
 
 
-@dataclass
+@dataclass(repr=False)
 class Tally:
     """Every target's outcomes, for the table at the end of the run."""
 
     targets: dict[str, Target] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # short, for hypothesis's report of a failing example
+        return f"Tally({len(self.targets)} targets)"
 
     def check(self, name: str, call: Callable[[], T],
               typed: type[DigitnetError] | tuple[type[DigitnetError], ...] = DigitnetError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from digitnet import ModelFileError, Network
+from digitnet import ModelFileError, Network, model_io
 from digitnet.model_card import DatasetRecord, ModelCard, Results
 from digitnet.model_io import load_model, save_model
 
@@ -131,6 +132,10 @@ DAMAGE: dict[str, tuple[Callable[[Contents], None], str]] = {
     "missing array": (lambda c: c.pop("biases_1"), "biases_1 is missing"),
     "missing metadata": (lambda c: c.pop("metadata"), "no metadata"),
     "extra array": (lambda c: c.update(weights_9=np.zeros(3, np.float32)), "unexpected"),
+    "a number for weights": (replace("weights_0", lambda w: np.float32(1.5)),
+                             "weights_0 has shape (), expected 2 dimensions"),
+    "a huge integer in the card": (lambda c: c.update(metadata=np.array(str(c["metadata"]).replace(
+        '"seconds": null', '"seconds": 1' + "0" * 400))), "seconds must be a number"),
 }
 
 
@@ -170,6 +175,29 @@ def test_corrupted_member(saved: Path) -> None:
         for name in contents:
             archive.writestr(f"{name}.npy", b"garbage" if name == "weights_0" else b"")
     with pytest.raises(ModelFileError, match=f"{saved.name}.*not a NumPy array"):
+        load_model(saved)
+
+
+def test_an_array_header_asking_for_terabytes_is_refused(saved: Path) -> None:
+    """A .npy header is a promise NumPy allocates for before reading: 10**13 numbers here."""
+    contents = read_contents(saved)
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(member, header)
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, array in contents.items():
+            content = io.BytesIO()
+            np.lib.format.write_array(content, array)
+            archive.writestr(f"{name}.npy", member.getvalue() + b"\0" * 64
+                             if name == "weights_0" else content.getvalue())
+    with pytest.raises(ModelFileError, match="not a readable digitnet model file"):
+        load_model(saved)
+
+
+def test_an_archive_unpacking_to_more_than_the_limit_is_refused(
+        saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_io, "MAX_BYTES", 10_000)  # the real file unpacks to ~60 kB
+    with pytest.raises(ModelFileError, match=r"unpacks to [\d,]+ bytes, more than the 10,000"):
         load_model(saved)
 
 

@@ -6,6 +6,9 @@ wrong with it, so that the command line can print it as it is and the web API ca
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Iterable
+
 
 class DigitnetError(Exception):
     """Base class of every error digitnet raises on purpose."""
@@ -41,3 +44,24 @@ class InputError(DigitnetError, ValueError):
 
 class MissingExtraError(DigitnetError, ImportError):
     """An optional package is not installed; the message names the extra that brings it."""
+
+
+def some_of(items: Iterable[object], most: int = 5) -> str:
+    """Up to ``most`` items, each shortened, then how many more: ``'a', 'b', 'c' and 7 more``.
+
+    For messages about outside input, which must stay one short line whatever the input holds.
+    """
+    shown = [reprlib.repr(item) for item in items]
+    more = f" and {len(shown) - most} more" if len(shown) > most else ""
+    return ", ".join(shown[:most]) + more
+
+
+def first_line(error: object, most: int = 160) -> str:
+    """The first line of ``str(error)`` (its type's name when empty), cut to ``most`` characters.
+
+    For reasons passed on from other libraries (zipfile, NumPy, Pillow), whose messages may
+    quote the damaged bytes at length.
+    """
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= most else text[:most - 3] + "..."

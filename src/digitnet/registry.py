@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -16,4 +17,4 @@ def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
         return registry[name]
     except (KeyError, TypeError):
         known = ", ".join(sorted(registry))
-        raise ConfigError(f"unknown {kind} {name!r}: choose one of {known}") from None
+        raise ConfigError(f"unknown {kind} {reprlib.repr(name)}: choose one of {known}") from None
