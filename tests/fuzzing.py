@@ -3,8 +3,8 @@ strategies for the inputs (random JSON, byte-level mutations of a valid file).
 
 The property: given anything at all, a parser of outside input either succeeds or raises its
 typed digitnet error with a one-line message. Anything else (an IndexError, a zlib.error, a
-MemoryError, a RecursionError, a message spread over lines) fails the test, and hypothesis
-shrinks the input that caused it.
+MemoryError, a RecursionError, a warning, a message spread over lines) fails the test, and
+hypothesis shrinks the input that caused it.
 
 How many inputs each target gets is a hypothesis settings profile, chosen by the environment
 variable ``HYPOTHESIS_PROFILE`` (see ``conftest.py``): ``test`` (the default, a few hundred, for
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -80,12 +81,15 @@ class Tally:
         """Run ``call``: its result, or None after a typed one-line error; anything else raises.
 
         ``typed`` is the error class (or classes) the parser promises; every other exception,
-        a DigitnetError of another class included, counts as "other" and fails the test.
+        a DigitnetError of another class included, counts as "other" and fails the test. So does
+        a warning: a parser's verdict is its result or its one line, never extra noise on stderr.
         """
         target = self.targets.setdefault(name, Target(name))
         started = time.perf_counter()
         try:
-            result = call()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                result = call()
         except typed as error:
             self._count(target, started, "typed_errors")
             assert_one_line(str(error))
