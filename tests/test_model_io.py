@@ -201,6 +201,17 @@ def test_an_archive_unpacking_to_more_than_the_limit_is_refused(
         load_model(saved)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),  # Python's parser: RecursionError
+    ('{"format": "digitnet-model", "seconds": ' + "9" * 5000 + "}",  # int(): ValueError
+     "Exceeds the limit"),
+])
+def test_cards_that_python_cannot_parse_are_model_file_errors(text: str, message: str) -> None:
+    """Found by fuzzing: these escaped from_json as RecursionError and ValueError."""
+    with pytest.raises(ModelFileError, match=f"the metadata is not valid JSON .*{message}"):
+        ModelCard.from_json(text)
+
+
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(ModelFileError, match="no such model file"):
         load_model(tmp_path / "absent.npz")
