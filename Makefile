@@ -41,7 +41,7 @@ test: $(VENV)/.installed-dev
 # (docs/fuzzing.md). One file per job: `make -j3 -Otarget fuzz` runs them side by side.
 fuzz: $(FUZZ_FILES)
 
-fuzz-%: $(VENV)/.installed-dev
+$(FUZZ_FILES): fuzz-%: $(VENV)/.installed-dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz_$*.py
 
 serve: $(VENV)/.installed
