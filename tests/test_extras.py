@@ -88,8 +88,8 @@ def test_require_and_optional(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert optional("json") is not None
     monkeypatch.setitem(sys.modules, "tqdm", None)
     assert optional("tqdm") is None  # the progress bars simply do without
-    with pytest.raises(MissingExtraError, match=r"^drawing bars needs tqdm, which is not installed: "
-                                                r"pip install 'digitnet\[cli\]'$"):
+    with pytest.raises(MissingExtraError, match=r"^drawing bars needs tqdm, which is not "
+                                                r"installed: pip install 'digitnet\[cli\]'$"):
         require("tqdm", "cli", "drawing bars")
     # installed, but one of its own dependencies is missing
     (tmp_path / "brokenpkg").mkdir()
