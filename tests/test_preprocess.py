@@ -169,6 +169,22 @@ def test_a_dds_file_with_unknown_pixel_flags_is_an_image_error(
         load_image(bytes(data))
 
 
+def test_a_tall_16_bit_picture_is_reduced_like_an_8_bit_one(
+        digit_drawer: Callable[..., Any]) -> None:
+    """Found by fuzzing: Pillow's thumbnail of a 4x2731 16-bit PNG raised "image has wrong
+    mode"; 16-bit pictures larger than 1024 px are reduced as floats now."""
+    base = digit_drawer(1, canvas=(300, 1500), left=60, top=200, height=1000, stroke=60)
+    wide = Image.fromarray(np.asarray(base).astype(np.uint16) * 257)
+    assert wide.mode.startswith("I;16")
+    reference = prepare_digit(base).centred
+    centred = prepare_digit(load_image(_png_bytes(wide))).centred
+    assert np.corrcoef(centred.ravel(), reference.ravel())[0, 1] > 0.98
+    narrow = Image.new("I;16", (4, 2731), 0)  # the fuzzer's shape: all border, so no digit
+    narrow.paste(65535, (1, 500, 3, 2000))
+    with pytest.raises(ImageError, match="no digit found"):
+        prepare_digit(load_image(_png_bytes(narrow)))
+
+
 def test_signalling_nan_pixels_give_one_error_and_no_warning() -> None:
     """Found by fuzzing: casting a float32 signalling NaN to float64 warned before the check."""
     image = Image.frombytes("F", (2, 1), struct.pack("<II", 0x7F800001, 0x3F000000))

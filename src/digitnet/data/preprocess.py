@@ -213,6 +213,9 @@ def _reduce(image: Image) -> Image:
     reduced = image.copy()
     if reduced.mode in ("P", "1"):
         reduced = reduced.convert("RGBA" if "transparency" in reduced.info else "L")
+    elif reduced.mode.startswith("I;16"):  # Pillow cannot always reduce these (fuzzing found a
+        # 4x2731 PNG): as F in [0, 1], the values to_grayscale gives 16-bit images anyway
+        reduced = PILImage.fromarray(np.asarray(reduced, np.float32) / 65535)
     reduced.thumbnail((WORKING_SIDE, WORKING_SIDE), PILImage.Resampling.BOX)
     return reduced
 
