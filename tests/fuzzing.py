@@ -94,6 +94,8 @@ class Tally:
             self._count(target, started, "typed_errors")
             assert_one_line(str(error))
             return None
+        except KeyboardInterrupt:  # the run was stopped: not the parser's doing
+            raise
         except BaseException:
             self._count(target, started, "other")
             raise

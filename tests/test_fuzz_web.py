@@ -210,6 +210,8 @@ def test_every_operation(fuzz_tally: Tally, app_client: tuple[TestClient, Schema
     started = time.perf_counter()
     try:
         outcome = judge(client.request(method, url, **request))
+    except KeyboardInterrupt:  # the run was stopped: not the app's doing
+        raise
     except BaseException:
         fuzz_tally.record(name, started, "other")
         raise
