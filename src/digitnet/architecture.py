@@ -7,7 +7,6 @@ from. :class:`Architecture` is the architecture as plain data, the way a model f
 
 from __future__ import annotations
 
-import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from numpy.typing import DTypeLike
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
 from .costs import COSTS, Cost
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .registry import lookup
 
 DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
@@ -61,12 +60,12 @@ class Architecture:
         """The inverse of ``to_dict`` (extra keys, such as a stored parameter count, ignored)."""
         layers = values.get("layers")
         if not isinstance(layers, list | tuple):
-            raise ConfigError(f"the architecture's layers are invalid: {reprlib.repr(layers)}")
+            raise ConfigError(f"the architecture's layers are invalid: {shown(layers)}")
         names = {key: values.get(key) for key in ("activation", "output_activation", "cost",
                                                   "dtype")}
         for key, value in names.items():
             if not isinstance(value, str):
-                raise ConfigError(f"the architecture's {key} is invalid: {reprlib.repr(value)}")
+                raise ConfigError(f"the architecture's {key} is invalid: {shown(value)}")
         return cls(tuple(layers), **names)  # type: ignore[arg-type]
 
 
@@ -75,7 +74,7 @@ def validate_sizes(sizes: Sequence[int]) -> list[int]:
     try:
         result = [int(n) for n in sizes]
     except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
-        raise ConfigError(f"layer sizes must be whole numbers, got {reprlib.repr(sizes)}"
+        raise ConfigError(f"layer sizes must be whole numbers, got {shown(sizes)}"
                           ) from None
     if len(result) < 2:
         raise ConfigError(
@@ -84,7 +83,7 @@ def validate_sizes(sizes: Sequence[int]) -> list[int]:
     if any(n < 1 for n in result) or any(n != given for n, given in zip(result, sizes,
                                                                          strict=True)):
         raise ConfigError(f"layer sizes must be positive whole numbers, got "
-                          f"{reprlib.repr(list(sizes))}")
+                          f"{shown(list(sizes))}")
     return result
 
 

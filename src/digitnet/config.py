@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .activations import ACTIVATIONS
 from .architecture import DTYPES, Architecture, compatible_cost, hidden_activation, validate_sizes
-from .errors import ConfigError, some_of
+from .errors import ConfigError, shown, some_of
 from .initializers import INITIALIZERS
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -112,7 +111,7 @@ class TrainingConfig:
         for name, value in values.items():
             if name == "layers":
                 if not isinstance(value, list | tuple):
-                    raise ConfigError(f"layers must be a list of sizes, got {reprlib.repr(value)}")
+                    raise ConfigError(f"layers must be a list of sizes, got {shown(value)}")
                 kwargs[name] = tuple(value)
             else:
                 kwargs[name] = coerce(name, value, type(getattr(cls(), name)))
@@ -153,13 +152,13 @@ def coerce(name: str, value: Any, kind: type) -> Any:
         try:
             return float(value)
         except OverflowError:  # an integer beyond 1.8e308
-            raise ConfigError(f"{name} must be a number, got {reprlib.repr(value)}, "
+            raise ConfigError(f"{name} must be a number, got {shown(value)}, "
                               "too large for a float") from None
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     if kind is str and isinstance(value, str):
         return value
     described = {int: "a whole number", float: "a number", str: "a name"}.get(kind, kind.__name__)
-    raise ConfigError(f"{name} must be {described}, got {reprlib.repr(value)}")
+    raise ConfigError(f"{name} must be {described}, got {shown(value)}")
 
 

@@ -46,14 +46,23 @@ class MissingExtraError(DigitnetError, ImportError):
     """An optional package is not installed; the message names the extra that brings it."""
 
 
-def some_of(items: Iterable[object], most: int = 5) -> str:
-    """Up to ``most`` items, each shortened, then how many more: ``'a', 'b', 'c' and 7 more``.
+def shown(value: object, most: int = 120) -> str:
+    """``repr(value)`` shortened to at most ``most`` characters (nested values elided).
 
-    For messages about outside input, which must stay one short line whatever the input holds.
+    For messages quoting outside input, which must stay one short line whatever it holds.
     """
-    shown = [reprlib.repr(item) for item in items]
-    more = f" and {len(shown) - most} more" if len(shown) > most else ""
-    return ", ".join(shown[:most]) + more
+    short = reprlib.Repr()
+    short.maxlevel, short.maxdict, short.maxlist, short.maxtuple = 2, 3, 4, 4
+    short.maxstring, short.maxlong, short.maxother = 40, 40, 40
+    text = short.repr(value)
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def some_of(items: Iterable[object], most: int = 5) -> str:
+    """Up to ``most`` items, each shortened, then how many more: ``'a', 'b', 'c' and 7 more``."""
+    listed = [shown(item, 40) for item in items]
+    more = f" and {len(listed) - most} more" if len(listed) > most else ""
+    return ", ".join(listed[:most]) + more
 
 
 def first_line(error: object, most: int = 160) -> str:

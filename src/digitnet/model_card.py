@@ -17,14 +17,13 @@ import dataclasses
 import datetime
 import json
 import math
-import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .architecture import Architecture
 from .config import TrainingConfig
-from .errors import DigitnetError, ModelFileError
+from .errors import DigitnetError, ModelFileError, shown
 from .history import EpochRecord, StopReason
 from .version import __version__
 
@@ -139,7 +138,7 @@ class ModelCard:
             raise ModelFileError("the metadata does not describe a digitnet model")
         version = values.get("format_version")
         if version not in READABLE_VERSIONS:
-            raise ModelFileError(f"unsupported format version {reprlib.repr(version)}")
+            raise ModelFileError(f"unsupported format version {shown(version)}")
         try:
             return card_from_dict(values)
         except ModelFileError:
@@ -159,7 +158,7 @@ def card_from_dict(values: dict[str, Any]) -> ModelCard:
             stored = training.pop(key, None)
             if stored is not None and stored != architecture.to_dict()[key]:
                 raise ModelFileError(f"the training configuration's {key} "
-                                     f"{reprlib.repr(stored)} does not match the architecture")
+                                     f"{shown(stored)} does not match the architecture")
         config = TrainingConfig.from_dict({**training, **architecture.to_dict()})
     history = section(values, "history")
     reason = history.get("stop_reason", values.get("stop_reason"))  # format 1: top level
@@ -187,7 +186,7 @@ def section(values: Mapping[str, Any], key: str, required: bool = False) -> Mapp
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        raise ModelFileError(f"the metadata's {key} must be an object, got {reprlib.repr(value)}")
+        raise ModelFileError(f"the metadata's {key} must be an object, got {shown(value)}")
     return value
 
 
@@ -201,10 +200,10 @@ def typed(values: Mapping[str, Any], key: str, kind: type) -> Any:
             return float(value)
         except OverflowError:  # an integer beyond 1.8e308
             raise ModelFileError(f"the metadata's {key} must be a number, got "
-                                 f"{reprlib.repr(value)}, too large for a float") from None
+                                 f"{shown(value)}, too large for a float") from None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ModelFileError(f"the metadata's {key} must be {kind.__name__}, got "
-                             f"{reprlib.repr(value)}")
+                             f"{shown(value)}")
     return value
 
 
@@ -227,7 +226,7 @@ def record(cls: type, values: Mapping[str, Any], key: str) -> Any:
         sizes = kwargs["sizes"] or {}
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes.values()):
             raise ModelFileError(f"the metadata's dataset sizes must be whole numbers, "
-                                 f"got {reprlib.repr(sizes)}")
+                                 f"got {shown(sizes)}")
     return cls(**{name: value for name, value in kwargs.items() if value is not None})
 
 
@@ -235,7 +234,7 @@ def epoch_record(values: Any) -> EpochRecord:
     """One per-epoch record of the history."""
     if not isinstance(values, dict):
         raise ModelFileError(f"an epoch of the history must be an object, got "
-                             f"{reprlib.repr(values)}")
+                             f"{shown(values)}")
     kwargs = {}
     for f in dataclasses.fields(EpochRecord):
         kind = int if f.name == "epoch" else float
@@ -253,7 +252,7 @@ def stop_reason(value: Any) -> StopReason | None:
         return StopReason(value)
     except ValueError:
         known = ", ".join(r.value for r in StopReason)
-        raise ModelFileError(f"unknown stop reason {reprlib.repr(value)}: expected one of "
+        raise ModelFileError(f"unknown stop reason {shown(value)}: expected one of "
                              f"{known}") from None
 
 
