@@ -17,6 +17,7 @@ from digitnet.model_card import DatasetRecord, ModelCard, Results
 from digitnet.model_io import load_model, save_model
 
 Contents = dict[str, np.ndarray]
+PRESET_OPTIONS = {"init": "he", "optimizer": "sgd", "learning_rate": 0.1}
 
 
 @pytest.fixture
@@ -210,6 +211,16 @@ def test_cards_that_python_cannot_parse_are_model_file_errors(text: str, message
     """Found by fuzzing: these escaped from_json as RecursionError and ValueError."""
     with pytest.raises(ModelFileError, match=f"the metadata is not valid JSON .*{message}"):
         ModelCard.from_json(text)
+
+
+def test_a_message_quoting_a_huge_value_stays_short(saved: Path) -> None:
+    """Found by fuzzing: reprlib's defaults let a nested value make a 1,009-character line."""
+    card = json.loads(str(read_contents(saved)["metadata"]))
+    nested = {"k" * 60 + str(i): {"k" * 60: ["x" * 60] * 9} for i in range(9)}
+    card["training"] = {**PRESET_OPTIONS, "gamma": nested}
+    with pytest.raises(ModelFileError, match="gamma must be a number") as raised:
+        ModelCard.from_json(json.dumps(card))
+    assert len(str(raised.value)) < 200
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
