@@ -157,8 +157,9 @@ def surface(network: Network, X: Array, Y: Array, theta0: NDArray[np.float64],
                 for p, p0, p1, p2 in rest:  # every parameter but the first layer's weights
                     p[...] = p0 + alpha * p1 + beta * p2
                 z = first[0] + alpha * first[1] + beta * first[2] + probe.biases[0]  # (n, n_1)
-                a = probe.layer_activation(0)(z.astype(probe.dtype))
-                costs[i, j] = probe.cost.value(probe.feedforward(a, start=1), Y)
+                a = probe.layer_activation(0)(z.astype(probe.dtype))  # (n, n_1)
+                costs[i, j] = (probe.cost.value(probe.feedforward(a, start=1), Y)
+                               if np.isfinite(a).all() else np.inf)  # overflowed: off the map
     return costs
 
 
