@@ -19,6 +19,11 @@ internet, so the page links to the JSON)::
     GET  /api/layers/{layer}/neurons/{n}    one neuron's incoming weights and bias
     GET  /api/test-set                      is there a test set, how many, how many wrong
     GET  /api/test-set/{position}           the test image at position (misclassified first)
+    POST /api/backprop                      one example's nudges and errors, one neuron's wishes
+    POST /api/backprop/connection           the chain rule for one weight, with numbers
+    POST /api/backprop/step                 one step of gradient descent on one example
+    POST /api/backprop/batch                every example's nudge of one weight, averaged
+    POST /api/landscape                     the cost on a plane, with two walks downhill
 """
 
 from __future__ import annotations
