@@ -175,6 +175,23 @@ def test_the_grid_is_the_cost_on_the_plane() -> None:
     assert probe.cost_value(X, Y) == pytest.approx(centre, rel=1e-5)
 
 
+def test_a_given_reach_keeps_the_scale_and_the_random_plane() -> None:
+    """With random directions and the same seed, walks of two learning rates lie on one plane;
+    a given reach puts them on one grid, where the smaller steps go less far."""
+    net, X, labels = small_problem()
+    options = {"steps": 10, "grid": 5, "directions": "random", "reach": 3.0}
+    small = landscape(net, X, labels, learning_rate=0.1, **options)  # type: ignore[arg-type]
+    large = landscape(net, X, labels, learning_rate=2.0, **options)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(small.alphas, np.linspace(-3, 3, 5))
+    np.testing.assert_array_equal(small.costs, large.costs)  # the same plane, the same grid
+    distance = [np.linalg.norm(w.walks[0].coordinates[-1]) for w in (small, large)]
+    assert distance[0] < distance[1]
+    from digitnet import InputError
+
+    with pytest.raises(InputError, match="reach"):
+        landscape(net, X, labels, learning_rate=0.1, reach=0.0)
+
+
 def test_a_point_whose_activations_overflow_is_off_the_map() -> None:
     """Far out on the plane a ReLU layer's activations overflow float32: that point's cost is
     infinite (drawn off the scale), never a misleading "input contains NaN" error."""

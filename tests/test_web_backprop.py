@@ -166,7 +166,7 @@ def test_the_landscape_is_the_cores(client: TestClient, model: Model,
                                     unchanged: None) -> None:
     images, labels = tests_set
     options = {"learning_rate": 2.0, "mini_batch_size": 5, "steps": 8, "grid": 7,
-               "directions": "random"}
+               "directions": "random", "reach": 2.5 if start == "fresh" else None}
     body = ok(client.post("/api/landscape", json={**options, "examples": 40, "start": start,
                                                  "seed": 9}))
     net = model.network if start == "served" else Network(
@@ -238,6 +238,7 @@ BAD_REQUESTS = [
     ("/api/landscape", {"examples": 20, "mini_batch_size": 21}, "mini_batch_size"),
     ("/api/landscape", {"directions": "up"}, "directions"),
     ("/api/landscape", {"start": "elsewhere"}, "start"),
+    ("/api/landscape", {"reach": 0}, "reach"),
 ]
 
 

@@ -188,6 +188,9 @@ class LandscapeRequest(BaseModel):
         default="served", description="the served network, or a fresh initialisation of its "
         "architecture drawn with seed")
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    reach: float | None = Field(default=None, gt=0.0, le=1e9, allow_inf_nan=False, description=(
+        "the grid spans [-reach, reach] on both axes; by default a quarter more than the walks "
+        "go (give the last answer's to compare learning rates on one scale)"))
 
 
 class WalkResponse(BaseModel):

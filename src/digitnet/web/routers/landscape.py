@@ -71,7 +71,7 @@ def cost_landscape(request: LandscapeRequest, state: AppStateDep) -> LandscapeRe
                                                               replace=False))  # (n,)
     result = landscape(network, tests.images[rows], tests.labels[rows],
                        request.learning_rate, request.mini_batch_size, steps,
-                       request.directions, request.grid, request.seed)
+                       request.directions, request.grid, request.seed, request.reach)
     walks = [WalkResponse(name=walk.name, coordinates=[
                  (a, b) for a, b in zip(finite_or_none(walk.coordinates[:, 0]),
                                         finite_or_none(walk.coordinates[:, 1]), strict=True)],

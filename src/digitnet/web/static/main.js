@@ -9,6 +9,7 @@ import * as api from "./api.js";
 import { AnswerPanel } from "./answer.js";
 import { byId } from "./dom.js";
 import { percent } from "./format.js";
+import { LearningPanels } from "./learning.js";
 import { LivePrediction } from "./live-prediction.js";
 import { NetworkView } from "./network-view.js";
 import { NeuronPanel } from "./neuron-panel.js";
@@ -20,14 +21,17 @@ const state = {
   prediction: null,   // what the network made of the input shown: every layer, its links
   source: "drawing",  // where that input came from: drawing, noise, dream or test
   detail: null,       // the dream or the test item behind it, for the captions
+  backprop: null,     // "How it learns from this example", when opened (backprop-state.js)
+  landscape: null,    // the cost landscape drawn: { model, result } (landscape-panel.js)
   selected: null,     // the neuron clicked: { layer, index }
 };
 
 const answer = new AnswerPanel();
 const network = new NetworkView(byId("net"), { onSelect: select });
 const neuron = new NeuronPanel();
-const views = [answer, network, neuron];   // everything drawn from the prediction
-const selectionViews = [network, neuron];  // everything drawn from the selected neuron
+const learning = new LearningPanels({ state: () => state, changed: () => render() });
+const views = [answer, network, neuron, ...learning.views];  // drawn from the prediction
+const selectionViews = [network, neuron, ...learning.selectionViews];  // from the neuron clicked
 
 function render(list = views) {
   for (const view of list) view.render(state);
