@@ -10,7 +10,6 @@ DIGITNET_SAVE_SCREENSHOT=1 the panels are saved to docs/backprop-*.png for the R
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from collections.abc import Iterator
@@ -175,24 +174,33 @@ def test_learn_from_a_drawn_seven(page: Any, server_url: str) -> None:
     save(page, "#net", "backprop-network.png")
 
 
-def test_draw_the_landscape_and_overshoot(page: Any, server_url: str) -> None:
-    asked = sent(page, "/api/landscape")
-    page.locator("#gd-draw").click()
-    page.wait_for_selector("#gd-map-wrap[data-state='ready']", timeout=60_000)
+def landscape_answer(page: Any, act: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the page asks of /api/landscape when ``act()`` runs, and what it is answered."""
+    with page.expect_response(lambda response: response.url.endswith("/api/landscape"),
+                              timeout=60_000) as answer:
+        act()
+    response = answer.value
+    assert response.ok, response.text()
+    return json.loads(response.request.post_data), response.json()
+
+
+def test_draw_the_landscape_and_overshoot(page: Any) -> None:
+    asked, answer = landscape_answer(page, page.locator("#gd-draw").click)
+    page.wait_for_selector("#gd-map-wrap[data-state='ready']", timeout=10_000)
+    assert asked["learning_rate"] == 3.0 and asked["reach"] is None  # the recipe's own rate
     assert page.locator("#gd-paths polyline").count() == 2
     assert page.locator("#gd-paths circle").count() == 2 * 31
-    assert asked[-1]["learning_rate"] == 3.0  # the recipe's own rate (plain SGD)
-    answer = api(page, server_url, "/api/landscape", asked[-1])
     full = answer["walks"][0]["costs"]
     assert full[-1] < full[0]  # the walk went downhill
+    caption = page.locator("#gd-caption").inner_text().replace("−", "-")
+    assert f"Full-batch gradient descent: {full[0]:.4g}" in caption
     save(page, "#descent-panel", "backprop-landscape.png")
-
     save(page, "#gd-map-wrap", "backprop-good-steps.png")
-    for slider, eta, name in (("-1", "0.1", "small"), ("2", "100", "overshooting")):
-        page.locator("#gd-eta").fill(slider)  # every change draws the walk again
+    reach = answer["alphas"][-1]
+    for slider, eta, name in (("-1", 0.1, "small"), ("2", 100.0, "overshooting")):
+        asked, answer = landscape_answer(page, lambda s=slider: page.locator("#gd-eta").fill(s))
+        assert asked["learning_rate"] == eta and asked["reach"] == reach  # on the same scale
+        assert answer["alphas"][-1] == reach and answer["walks"][0]["costs"][-1] != full[-1]
         page.wait_for_function("() => document.getElementById('gd-caption').textContent"
-                               f".startsWith('η = {eta},')", timeout=60_000)
-        walk = api(page, server_url, "/api/landscape", asked[-1])["walks"][0]["costs"]
-        assert asked[-1]["learning_rate"] == float(eta) and not math.isclose(walk[-1], full[-1])
-        assert asked[-1]["reach"] == answer["alphas"][-1]  # on the first map's scale
+                               f".startsWith('η = {eta:g},')", timeout=10_000)
         save(page, "#gd-map-wrap", f"backprop-{name}-steps.png")

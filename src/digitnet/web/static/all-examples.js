@@ -63,6 +63,11 @@ export class AllExamples {
   }
 
   render(state) {
+    const tests = state.model?.test_set;
+    byId("bp-batch").disabled = !tests?.available;
+    if (tests && !tests.available) {  // the examples are the server's test images
+      this.caption.textContent = `Every example's wish needs the test set: ${tests.reason}.`;
+    }
     const bp = current(state);
     if (!bp || !bp.batch) {
       fill(this.svg);

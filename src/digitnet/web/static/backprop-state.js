@@ -6,7 +6,8 @@
 //   lit          layers of the backward pass lit on the network, counted from the output
 //                (1: the output layer only; L + 1: every layer and the input)
 //   wishes       POST /api/backprop with a neuron: its three ways (wishesKey: "layer/index")
-//   connection   the weight chosen { layer, neuron, input }, and chain: its chain rule
+//   connection   the weight chosen { layer, neuron, input }, and chain: its chain rule (or
+//                { problem }: why there is none)
 //   step         POST /api/backprop/step;  batch: POST /api/backprop/batch (batchOf: for what)
 
 /** The open panel's state, or null when it is closed or was opened for another input. */

@@ -13,11 +13,13 @@ const DIGITS = 6;
 
 /** A number of the rule: shown to DIGITS significant digits, its whole value in data-value. */
 const value = (id, x) => h("span", { id, class: "num", "data-value": x }, precise(x, DIGITS));
+const activationRow = (c) => ["∂z/∂w", ["= ", i("aₖ"), ", the activation it multiplies"],
+  value("chain-a", c.input_activation)];
 
 function factors(c, output) {
   if (c.sigma_prime === null) {  // a softmax output: da/dz is a matrix, only δ is a number
     return [
-      ["∂z/∂w", ["= ", i("aₖ"), ", the activation it multiplies"], value("chain-a", c.input_activation)],
+      activationRow(c),
       ["∂C/∂z", ["= ", i("δⱼ"), ": softmax mixes all ten outputs, so ∂a/∂z is a matrix and only ",
         "their product is one number"], value("chain-delta", c.error)],
     ];
@@ -25,7 +27,7 @@ function factors(c, output) {
   const cost = output ? "from the cost itself (a − y for the quadratic cost)"
     : "the wishes of the layer after, added up: Σᵢ wᵢⱼ σ′(zᵢ) ∂C/∂aᵢ";
   return [
-    ["∂z/∂w", ["= ", i("aₖ"), ", the activation it multiplies"], value("chain-a", c.input_activation)],
+    activationRow(c),
     ["∂a/∂z", ["= ", i("σ′(zⱼ)"), `, with zⱼ = ${precise(c.weighted_input, 4)}`],
       value("chain-sp", c.sigma_prime)],
     ["∂C/∂a", ["= ", i("∂C/∂aⱼ"), ", ", cost], value("chain-dcda", c.activation_gradient)],
@@ -37,17 +39,12 @@ export class ChainRuleView {
     this.element = element;
   }
 
-  /** Something went wrong asking for the rule: say it in place of the rule. */
-  problem(message) {
-    this.element.textContent = message;
-  }
-
   render(state) {
     const bp = current(state);
     if (!bp || !bp.connection) return;
     const c = bp.chain;
-    if (!c) {
-      this.element.textContent = "Asking for the chain rule…";
+    if (!c || c.problem) {
+      this.element.textContent = c ? c.problem : "Asking for the chain rule…";
       return;
     }
     const model = state.model, output = c.layer === model.layers.length - 1;

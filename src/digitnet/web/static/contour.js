@@ -11,12 +11,14 @@ const PALETTE = [[13, 8, 60], [59, 28, 110], [44, 86, 140], [33, 134, 141], [53,
   [144, 215, 67], [253, 231, 37]];
 
 function colour(t) {
-  const x = Math.min(1, Math.max(0, t)) * (PALETTE.length - 1), k = Math.min(PALETTE.length - 2, Math.floor(x));
+  const x = Math.min(1, Math.max(0, t)) * (PALETTE.length - 1);
+  const k = Math.min(PALETTE.length - 2, Math.floor(x));
   return PALETTE[k].map((c, n) => Math.round(c + (PALETTE[k + 1][n] - c) * (x - k)));
 }
 
 /** log(cost) on the grid, +Infinity where it overflowed (null in the JSON). */
-const logs = (costs) => costs.map((row) => row.map((c) => (c === null ? Infinity : Math.log(Math.max(c, 1e-300)))));
+const logs = (costs) =>
+  costs.map((row) => row.map((c) => (c === null ? Infinity : Math.log(Math.max(c, 1e-300)))));
 
 /** The band (0..LEVELS-1) of every canvas pixel, bilinear between the grid points. */
 function bands(grid, width, height) {
@@ -24,7 +26,8 @@ function bands(grid, width, height) {
   const lo = Math.min(...finite), hi = Math.max(...finite), span = hi - lo || 1;
   const band = new Int16Array(width * height);
   for (let py = 0; py < height; py += 1) {
-    const gy = (height - 1 - py) / (height - 1) * (n - 1), i = Math.min(n - 2, Math.floor(gy)), v = gy - i;
+    const gy = (height - 1 - py) / (height - 1) * (n - 1);
+    const i = Math.min(n - 2, Math.floor(gy)), v = gy - i;
     for (let px = 0; px < width; px += 1) {
       const gx = px / (width - 1) * (n - 1), j = Math.min(n - 2, Math.floor(gx)), u = gx - j;
       const value = (1 - v) * ((1 - u) * grid[i][j] + u * grid[i][j + 1]) +
@@ -41,7 +44,8 @@ export function drawMap(canvas, costs) {
   const { width, height } = canvas, context = canvas.getContext("2d");
   const band = bands(logs(costs), width, height), image = context.createImageData(width, height);
   for (let p = 0; p < band.length; p += 1) {
-    const edge = (p % width > 0 && band[p - 1] !== band[p]) || (p >= width && band[p - width] !== band[p]);
+    const edge = (p % width > 0 && band[p - 1] !== band[p]) ||
+      (p >= width && band[p - width] !== band[p]);
     const rgb = colour(band[p] / (LEVELS - 1)).map((c) => (edge ? c * 0.55 : c));
     image.data.set([...rgb, 255], 4 * p);
   }
@@ -74,8 +78,10 @@ export function curveParts(walks, width, height) {
   const all = walks.flatMap((w) => w.costs).filter((c) => c !== null && c > 0);
   const lo = Math.min(...all), hi = Math.max(...all), log = hi / lo > 20;
   const f = (c) => (log ? Math.log(c) : c), top = 14, bottom = height - 22, left = 52;
-  const y = (c) => (c === null ? top : bottom - (f(c) - f(lo)) / ((f(hi) - f(lo)) || 1) * (bottom - top));
-  const steps = walks[0].costs.length - 1, x = (t) => left + t / Math.max(1, steps) * (width - left - 8);
+  const y = (c) =>
+    (c === null ? top : bottom - (f(c) - f(lo)) / ((f(hi) - f(lo)) || 1) * (bottom - top));
+  const steps = walks[0].costs.length - 1;
+  const x = (t) => left + t / Math.max(1, steps) * (width - left - 8);
   return [
     svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: bottom }),
     svg("line", { class: "axis", x1: left, x2: width - 8, y1: bottom, y2: bottom }),

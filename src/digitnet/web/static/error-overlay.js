@@ -12,7 +12,8 @@ const HIT_WIDTH = 8;  // px of the invisible line that catches a click on a conn
 
 /** A nudge scaled to [-1, 1] -> a colour: orange up, blue down, dark for none. */
 function nudgeColour(v) {
-  const s = Math.min(1, Math.abs(v)), [lo, hi] = [[22, 30, 46], v >= 0 ? [251, 146, 60] : [96, 165, 250]];
+  const s = Math.min(1, Math.abs(v));
+  const [lo, hi] = [[22, 30, 46], v >= 0 ? [251, 146, 60] : [96, 165, 250]];
   return `rgb(${lo.map((c, k) => Math.round(c + (hi[k] - c) * Math.sqrt(s))).join(",")})`;
 }
 
@@ -23,10 +24,9 @@ const scaleOf = (values) => Math.max(1e-30, ...values.map(Math.abs));
 function centre(element, layer, index) {
   const node = element.querySelector(`.neuron[data-layer="${layer}"][data-index="${index}"]`);
   if (!node) return null;
-  if (node.tagName === "circle") return [Number(node.getAttribute("cx")), Number(node.getAttribute("cy"))];
-  const [x, y] = ["x", "y"].map((name) => Number(node.getAttribute(name)));
-  const w = Number(node.getAttribute("width"));
-  return [x + w / 2, y + w / 2];
+  const at = (name) => Number(node.getAttribute(name));
+  if (node.tagName === "circle") return [at("cx"), at("cy")];
+  return [at("x") + at("width") / 2, at("y") + at("height") / 2];
 }
 
 /** One lit neuron or pixel: the same shape over it, filled with its nudge's colour. */
@@ -69,8 +69,9 @@ export class ErrorOverlay {
         if (lit) overlay.append(litShape(node, errors[l][Number(node.dataset.index)], scale));
       }
     }
-    overlay.append(...this.chosen(bp), svg("text", { class: "bp-legend", x: 450, y: 700 },
-      "the backward pass: each lit neuron's wished nudge −δ, orange up, blue down"));
+    overlay.append(...this.chosen(bp),
+      svg("text", { class: "bp-legend", x: 156, y: 690 }, "the backward pass: each lit neuron's"),
+      svg("text", { class: "bp-legend", x: 156, y: 706 }, "wished nudge −δ, orange up, blue down"));
     element.append(overlay);
     const first = element.querySelector(".grid-frame, .neuron");
     element.insertBefore(this.hits(), first);

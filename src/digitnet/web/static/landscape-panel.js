@@ -93,6 +93,11 @@ export class LandscapePanel {
 
   render(state) {
     if (state.model && !this.defaulted) this.defaults(state.model);
+    const tests = state.model?.test_set;
+    byId("gd-draw").disabled = !tests?.available;
+    if (tests && !tests.available) {  // the cost is measured on the server's test images
+      this.caption.textContent = `The landscape needs the test set: ${tests.reason}.`;
+    }
     const drawn = state.landscape;
     if (!drawn || drawn.model !== state.model || drawn.result === this.shown) return;
     this.shown = drawn.result;

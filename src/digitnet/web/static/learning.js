@@ -61,12 +61,12 @@ export class LearningPanels {
     this.note = null;  // { prediction, text }: "asking…" or a problem, about that prediction
     this.timer = null;
     const connect = (connection) => this.connect(connection);
-    this.chain = new ChainRuleView(byId("bp-chain"));
     this.views = [
       this, new ErrorOverlay(byId("net"), { onConnect: connect }),
       new NudgeChart(byId("bp-outputs"), byId("bp-cost")),
       new NeuronWishesView(byId("bp-neuron"), { onConnect: connect, changed }),
-      this.chain, new OneStep({ state, changed }), new AllExamples({ state, changed }),
+      new ChainRuleView(byId("bp-chain")), new OneStep({ state, changed }),
+      new AllExamples({ state, changed }),
       new LandscapePanel({ state, changed }),
     ];
     this.selectionViews = this.views.slice(0, 4);  // what a click on a neuron redraws
@@ -118,12 +118,13 @@ export class LearningPanels {
     bp.chain = null;
     this.changed();
     const { layer, neuron, input } = connection;
+    let chain;
     try {
-      const chain = await api.chainRule(bp.example, layer, neuron, input);
-      if (bp.connection === connection) { bp.chain = chain; this.changed(); }
+      chain = await api.chainRule(bp.example, layer, neuron, input);
     } catch (error) {
-      this.chain.problem(error.message);
+      chain = { problem: error.message };
     }
+    if (bp.connection === connection) { bp.chain = chain; this.changed(); }
   }
 
   render(state) {

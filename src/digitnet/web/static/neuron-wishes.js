@@ -20,8 +20,9 @@ function bars(values, shown) {
     svg("line", { class: "axis", x1: 0, x2: width, y1: mid, y2: mid }),
     shown.map((k, n) => {
       const v = values[k] / scale, size = Math.abs(v) * (mid - 2);
-      return svg("rect", { class: v >= 0 ? "pos" : "neg", x: n * step + 1, width: Math.max(1, step - 2),
-        y: v >= 0 ? mid - size : mid, height: size }, svg("title", {}, `neuron ${k}: ${precise(values[k])}`));
+      return svg("rect", { class: v >= 0 ? "pos" : "neg", x: n * step + 1,
+        width: Math.max(1, step - 2), y: v >= 0 ? mid - size : mid, height: size },
+      svg("title", {}, `neuron ${k}: ${precise(values[k])}`));
     }));
 }
 
@@ -41,8 +42,8 @@ export class NeuronWishesView {
     element.addEventListener("click", (event) => {
       const button = event.target.closest(".link-button");
       if (button) {
-        const [layer, neuron, input] = ["layer", "neuron", "input"].map((k) => Number(button.dataset[k]));
-        onConnect({ layer, neuron, input });
+        const { layer, neuron, input } = button.dataset;
+        onConnect({ layer: Number(layer), neuron: Number(neuron), input: Number(input) });
       }
     });
   }
@@ -69,7 +70,8 @@ export class NeuronWishesView {
     this.asked = { bp, key };
     this.element.textContent = "Asking backpropagation…";
     try {
-      const answer = await api.backprop(bp.example, { layer: selected.layer, neuron: selected.index });
+      const neuron = { layer: selected.layer, neuron: selected.index };
+      const answer = await api.backprop(bp.example, neuron);
       bp.wishes = answer.wishes;
       bp.wishesKey = key;
       this.changed();

@@ -40,12 +40,16 @@ export class NudgeChart {
     const { outputs, wanted, output_nudges: nudges, cost, label } = bp.result;
     const scale = Math.max(1e-30, ...nudges.map(Math.abs));
     this.element.setAttribute("viewBox", `0 0 ${WIDTH} ${16 + ROW * outputs.length}`);
-    fill(this.element, outputs.flatMap((a, j) => row(j, a, wanted[j], nudges[j], scale, j === label)));
+    fill(this.element,
+      outputs.flatMap((a, j) => row(j, a, wanted[j], nudges[j], scale, j === label)));
     fill(this.caption,
       "Bars: the outputs ", h("i", {}, "a"), "; ticks: what we want, ", h("i", {}, "y"),
       ` (1 for the ${label}, 0 for the rest); arrows and numbers: each output's nudge `,
       h("i", {}, "−∂C/∂a"), ", in proportion to how far it is from what we want. ",
       "This example's cost ", h("i", {}, "C"), " = ",
-      h("b", { id: "bp-cost-value", "data-value": cost }, precise(cost)), ".");
+      h("b", { id: "bp-cost-value", "data-value": cost }, precise(cost)), ".",
+      state.model.output_activation === "softmax" ? " With softmax outputs and cross-entropy " +
+        "the cost looks only at the right digit's output; the softmax then pulls the others " +
+        "down, as their errors δ on the network show." : "");
   }
 }

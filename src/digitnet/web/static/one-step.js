@@ -19,7 +19,8 @@ function outputs(before, after, label) {
           y: top + tall * (1 - clamp(a)), height: tall * clamp(a) }),
         svg("rect", { class: "after", x: x + step / 2, width: step / 2 - 3,
           y: top + tall * (1 - clamp(b)), height: tall * clamp(b) }),
-        svg("text", { class: j === label ? "right" : "", x: x + step / 2, y: height - 6 }, String(j)),
+        svg("text", { class: j === label ? "right" : "", x: x + step / 2, y: height - 6 },
+          String(j)),
       ];
     }));
 }
