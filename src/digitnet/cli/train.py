@@ -8,10 +8,7 @@ the SIGINT handler is installed only while the loop runs and restored afterwards
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +16,10 @@ from typing import Any
 from ..config import TrainingConfig
 from ..errors import ConfigError
 from ..history import History, StopReason
-from ..model_card import DatasetRecord, ModelCard, Results
+from ..network import Network
 from ..presets import PRESETS
 from ..registry import lookup
+from ..runs import TrainedRun, save_run, train_run
 from .errors import CommandError, ExitCode, fail
 from .options import PRESET_HELP, add_data_options, add_training_flags, apply_flags
 from .progress import Display, load_data
@@ -104,9 +102,6 @@ def check_layers_fit(layers: tuple[int, ...], inputs: int, classes: int, data: s
 def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str,
                    data_dir: Path | None, out: Path, quiet: bool) -> ExitCode:
     """Load the data, train, save the model with its card, and say what happened."""
-    from ..metrics import evaluate
-    from ..model_io import save_model
-
     check_layers_fit(config.layers, IMAGE_PIXELS, NUM_CLASSES, "digit")
     if out.is_dir():
         raise ConfigError(f"--out {out}: is a folder; give the path of a .npz file")
@@ -120,106 +115,33 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
     print(f"{network}; {config.optimizer}, eta {config.learning_rate:g} ({config.schedule}), "
           f"mini-batches of {config.mini_batch_size}, {config.epochs} epochs, seed {config.seed}",
           flush=True)
-    history, seconds = train_interruptibly(network, data, config, quiet)
-    with quiet_numpy():
-        test = evaluate(network, data.x_test, data.y_test)
-        val = evaluate(network, data.x_val, data.y_val) if counts["validation"] else None
-    card = ModelCard(
-        architecture=config.architecture, config=config, preset=preset,
-        dataset=DatasetRecord(data.name, data.description, dataset_name, data.source, counts),
-        results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
-        epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
-        seconds=round(seconds, 3))
-    failure = why_failed(history, test.accuracy, data.y_test)
-    with interrupts_held_back():
-        saved = save_model(failed_path(out) if failure else out, network, card)
-    summary(history, test.accuracy, counts["test"], seconds, saved)
+    run = train_interruptibly(network, data, config, preset, dataset_name, quiet)
+    saved = save_run(run, out)
+    history = run.history
+    summary(history, run.test_accuracy, counts["test"], run.seconds, saved)
     last = history.epochs[-1].diagnosis if history.epochs else None
-    if last and not failure:
+    if last and not run.failure:
         for problem in last.problems:
             print(f"warning (still, after the last epoch): {problem.sentence}", flush=True)
-    if failure:
-        fail(f"training failed: {failure} The network was saved to {saved} for a look; "
+    if run.failure:
+        fail(f"training failed: {run.failure} The network was saved to {saved} for a look; "
              f"{out} was not replaced.")
         return ExitCode.FAILED
     return ExitCode.INTERRUPTED if history.stop_reason == StopReason.INTERRUPTED else ExitCode.OK
 
 
-def failed_path(out: Path) -> Path:
-    """Where a failed run is saved: beside ``out``, as NAME.failed.npz."""
-    return out.with_name(f"{out.stem}.failed.npz")
-
-
-def why_failed(history: History, test_accuracy: float, test_labels: Any) -> str | None:
-    """The explanation of a failed run (diverged, or at chance level), or None."""
-    from ..diagnostics import at_chance_level, majority_share
-
-    if history.stop_reason == StopReason.DIVERGED:
-        return history.message
-    if history.stop_reason == StopReason.INTERRUPTED:
-        return None  # stopped by the user, perhaps before it could learn anything
-    if not at_chance_level(test_accuracy, test_labels):
-        return None
-    last = history.epochs[-1].diagnosis if history.epochs else None
-    problems = [p for p in last.problems if p.kind != "chance"] if last else []
-    remedies = list(dict.fromkeys(p.remedy for p in problems if p.remedy))  # each once
-    return (f"the test accuracy {test_accuracy:.2%} is no better than always answering the "
-            f"most common digit ({majority_share(test_labels):.2%})"
-            + "".join(f"; {p.message}" for p in problems)
-            + (f". What to try: {'; '.join(remedies)}." if remedies else "."))
-
-
-@contextlib.contextmanager
-def interrupts_held_back() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back while a model is saved: a second Ctrl-C then interrupts just
-    after the file is complete, never between creating its temporary file and cleaning up."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: saving is still atomic there
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def quiet_numpy() -> Any:
-    """Parameters kept from just before a divergence can still be huge: measuring them may
-    overflow, which the one-line divergence message has already explained."""
-    import numpy as np
-
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
-
-
-def train_interruptibly(network: Any, data: Any, config: TrainingConfig,
-                        quiet: bool) -> tuple[History, float]:
-    """Run the training loop with Ctrl-C meaning "stop after this mini-batch"."""
-    from ..training import train
-
-    validation = (data.x_val, data.y_val) if len(data.y_val) else None
+def train_interruptibly(network: Network, data: Any, config: TrainingConfig, preset: str | None,
+                        dataset_name: str, quiet: bool) -> TrainedRun:
+    """Train and measure with Ctrl-C meaning "stop after this mini-batch"."""
     display = Display(config.epochs, quiet)
     previous = signal.signal(signal.SIGINT, display.request_stop)
-    started = time.perf_counter()
     try:
         if not quiet:
             print("Training (Ctrl-C stops after the current mini-batch and saves)", flush=True)
-        history = train(network, data.x_train, data.y_train, config, validation=validation,
-                        test=(data.x_test, data.y_test), callback=display)
+        return train_run(config, data, preset, dataset_name, callback=display, network=network)
     finally:
         signal.signal(signal.SIGINT, previous)
         display.close_bar()
-    return history, time.perf_counter() - started
-
-
-def results(history: History, test_accuracy: float, test_cost: float,
-            validation_accuracy: float | None) -> Results:
-    key = "validation_accuracy" if validation_accuracy is not None else "test_accuracy"
-    best = history.best_epoch(key)
-    return Results(
-        test_accuracy=test_accuracy, test_cost=test_cost,
-        validation_accuracy=validation_accuracy, best_epoch=best.epoch if best else None,
-        epochs_trained=len(history.epochs),
-        final_train_cost=history.epochs[-1].train_cost if history.epochs else None)
 
 
 def summary(history: History, test_accuracy: float, test_count: int, seconds: float,
