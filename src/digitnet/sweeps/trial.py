@@ -4,18 +4,21 @@
 Ray task), so a trial is computed the same way everywhere: one BLAS thread (trials running side
 by side would otherwise fight over the cores, and a thread count can change the order of
 floating-point sums), the network built from the trial's seed, the data loaded by the worker
-itself from the same files. Nothing is written here: the sweep's process saves the model file
-and the record, so workers on other machines need no shared folder.
+itself from the same files (once per worker process). Nothing is written here: the sweep's
+process saves the model file and the record, so workers on other machines need no shared
+folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DataError, DigitnetError
 from ..runs import TrainedRun, train_run
@@ -61,19 +64,25 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     return TrialOutcome(record_of(trial, run, worker), run)
 
 
-def load_trial_data(task: TrialTask) -> object:
+def load_trial_data(task: TrialTask) -> Any:
     """The trial's dataset, with its validation split; DataError when this worker finds other
     data than the sweep planned with (e.g. the 5,000-digit sample instead of full MNIST)."""
-    from ..data import load_dataset
-
-    data_dir = Path(task.data_dir) if task.data_dir else None
-    data = load_dataset(task.dataset, data_dir=data_dir,
-                        validation_size=task.trial.config.validation_size)
+    data = dataset_of_worker(task.dataset, task.data_dir, task.trial.config.validation_size)
     if data.name != task.data_name:
         raise DataError(f"this worker ({socket.gethostname()}) found {data.description}, "
-                         f"not the {task.data_name} data the sweep was planned with; give "
-                         f"--data-dir a folder that every worker has")
+                        f"not the {task.data_name} data the sweep was planned with; give "
+                        f"--data-dir a folder that every worker has")
     return data
+
+
+@functools.lru_cache(maxsize=2)
+def dataset_of_worker(name: str, data_dir: str | None, validation_size: int) -> Any:
+    """``load_dataset``, remembered by each worker process for the trials that follow: a worker
+    runs many trials, and reading MNIST takes seconds. Training never changes the arrays."""
+    from ..data import load_dataset
+
+    return load_dataset(name, data_dir=Path(data_dir) if data_dir else None,
+                        validation_size=validation_size)
 
 
 @contextlib.contextmanager
