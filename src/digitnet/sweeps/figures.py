@@ -28,8 +28,9 @@ def figure_file(folder: Path, name: str) -> Path:
 
 
 def plot_sweep(records: Sequence[TrialRecord], name: str, swept: Sequence[str], log: bool,
-               path: Path) -> Path:
-    """Final test accuracy (%) against the swept option ``name``."""
+               path: Path, recipe: str = "") -> Path:
+    """Final test accuracy (%) against the swept option ``name``; ``recipe`` says in a few
+    words what the trials share (it ends the title)."""
     figure = new_figure(7, 4.2)
     axis = figure.subplots()
     positions = x_positions(records, name)
@@ -53,7 +54,8 @@ def plot_sweep(records: Sequence[TrialRecord], name: str, swept: Sequence[str], 
                   marker="o", markersize=4, label=label)
     mark_failures(axis, records, name, positions)
     axis.set(xlabel=name.replace("_", " "), ylabel="final test accuracy (%)",
-             title=f"Test accuracy against {name.replace('_', ' ')}", ylim=(-3, 103))
+             title=f"Test accuracy against {name.replace('_', ' ')}"
+             + (f" ({recipe})" if recipe else ""), ylim=(-3, 103))
     numeric = all(isinstance(v, float | int) for v in positions)
     if numeric:
         axis.set_xscale("log" if log else "linear")
@@ -86,7 +88,7 @@ def line_groups(records: Sequence[TrialRecord], others: Sequence[str]
     for record in records:
         rest = tuple((other, key(record.params.get(other))) for other in others)
         groups.setdefault((record.seed, rest), []).append(record)
-    return groups
+    return dict(sorted(groups.items(), key=lambda item: (item[0][0], str(item[0][1]))))
 
 
 def mark_failures(axis: Any, records: Sequence[TrialRecord], name: str,

@@ -36,5 +36,14 @@ def write_report(folder: SweepFolder, plan: SweepPlan,
 
     for name in plan.swept:
         files.append(plot_sweep(records, name, plan.swept, name in plan.log_axes,
-                                figure_file(folder.path, name)))
+                                figure_file(folder.path, name), recipe(plan)))
     return Report(markdown, tuple(files))
+
+
+def recipe(plan: SweepPlan) -> str:
+    """What every trial shares, in a few words: ``3b1b, 5 epochs``."""
+    first = plan.trials[0].config
+    words = [plan.preset or "own recipe"]
+    if "epochs" not in plan.swept:
+        words.append(f"{first.epochs} epoch{'s' if first.epochs > 1 else ''}")
+    return ", ".join(words)

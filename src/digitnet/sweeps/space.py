@@ -32,8 +32,7 @@ SIGNIFICANT_DIGITS = 3  # a drawn number is rounded to this many, so that tables
 
 def field_kind(name: str) -> type:
     """The type of a TrainingConfig field (tuple for layers), or ConfigError for no such field."""
-    kinds = {f.name: type(getattr(TrainingConfig(), f.name))
-             for f in dataclasses.fields(TrainingConfig)}
+    kinds = {f.name: type(f.default) for f in dataclasses.fields(TrainingConfig)}
     if name not in kinds:
         raise ConfigError(f"{name!r} is not a training option; known: {', '.join(kinds)}")
     return kinds[name]
