@@ -201,27 +201,31 @@ def test_a_lost_worker_leaves_the_finished_trials_and_says_to_resume(
     assert not list(out.rglob("*.tmp"))
 
 
+RECIPE = ("--preset", "3b1b", "--validation-size", 0, "--dataset", "mnist")
+
+
 @pytest.mark.parametrize(("args", "words", "code"), [
-    (("--grid", "lr=0.1,-1"), ["--grid lr=0.1,-1", "must be positive"], USAGE),
-    (("--grid", "seed=1,2"), ["--seeds"], USAGE),
-    (("--random", 3, "--range", "activation=1:2"), ["only numbers"], USAGE),
-    (("--range", "lr=0.1:1"), ["--random N"], USAGE),
-    (("--grid", "layers=784,10:785,10"), ["first layer must have 784"], USAGE),
-    (("--jobs", 0, "--grid", "lr=1,2"), ["--jobs 0"], USAGE),
+    ((*RECIPE, "--grid", "lr=0.1,-1"), ["--grid lr=0.1,-1", "must be positive"], USAGE),
+    ((*RECIPE, "--grid", "seed=1,2"), ["--seeds"], USAGE),
+    ((*RECIPE, "--random", 3, "--range", "activation=1:2"), ["only numbers"], USAGE),
+    ((*RECIPE, "--range", "lr=0.1:1"), ["--random N"], USAGE),
+    ((*RECIPE, "--grid", "layers=784,10:785,10"), ["first layer must have 784"], USAGE),
+    ((*RECIPE, "--jobs", 0, "--grid", "lr=1,2"), ["--jobs 0"], USAGE),
     (("--resume",), ["no sweep here"], ERROR),
     (("--resume", "--grid", "lr=1,2"), ["--resume", "leave out --grid"], USAGE),
+    (("--show", "."), ["no sweep here"], ERROR),
 ])
 def test_impossible_sweeps_are_one_line(sweep: Run, tiny_mnist: Path, tmp_path: Path,
                                         args: tuple[Any, ...], words: list[str],
                                         code: int) -> None:
-    result = sweep("--preset", "3b1b", "--validation-size", 0, "--dataset", "mnist",
-                   "--data-dir", tiny_mnist, "--out", tmp_path / "s", *args)
+    data = ("--data-dir", tiny_mnist) if "--dataset" in args else ()
+    result = sweep(*args, *data, "--out", tmp_path / "s")
     assert result.returncode == code, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("digitnet: error: "), result.stderr
     for word in words:
         assert word in lines[0]
-    assert not (tmp_path / "s" / "sweep.json").exists() or "--resume" in args
+    assert not (tmp_path / "s").exists()  # nothing written
 
 
 def test_a_folder_holding_a_sweep_is_not_overwritten(

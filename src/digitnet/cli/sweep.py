@@ -31,7 +31,13 @@ from ..sweeps import (
 )
 from ..sweeps.space import describe
 from .errors import ExitCode, fail
-from .options import PRESET_HELP, add_data_options, add_training_flags, apply_flags
+from .options import (
+    PRESET_HELP,
+    TRAINING_OPTIONS,
+    add_data_options,
+    add_training_flags,
+    apply_flags,
+)
 from .progress import load_data
 from .sweep_options import parse_axis, parse_range, parse_seeds
 from .train import IMAGE_PIXELS, NUM_CLASSES, check_layers_fit
@@ -100,16 +106,17 @@ def run(args: argparse.Namespace) -> ExitCode:
     if args.show is not None:
         refuse_with(args, "--show")
         return show(SweepFolder(args.show))
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"--jobs {args.jobs}: run at least one trial at a time")
+    where = Ray(args.ray) if args.ray else Local(args.jobs or cores())
     folder = SweepFolder(args.out or Path("sweeps") / (args.preset or "demo"))
     if args.resume:
         refuse_with(args, "--resume")
         plan = folder.plan()
     else:
+        folder.check_free()  # before the data is read
         plan = new_plan(args)
         folder.start(plan)
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError(f"--jobs {args.jobs}: run at least one trial at a time")
-    where = Ray(args.ray) if args.ray else Local(args.jobs or cores())
     return run_plan(plan, folder, where)
 
 
@@ -119,19 +126,13 @@ PLAN_OPTIONS = ("preset", "grid", "random", "range", "seeds", "dataset", "data_d
 def refuse_with(args: argparse.Namespace, flag: str) -> None:
     """--show and --resume take the plan from the sweep's folder: no plan options beside."""
     given = [name for name in PLAN_OPTIONS if getattr(args, name) not in (None, [])]
-    given += [name for name in vars(args) if name in training_fields()
-              and getattr(args, name) is not None]
+    given += [dest for _, dest, _, _ in TRAINING_OPTIONS
+              if getattr(args, dest, None) is not None]
     if flag == "--show" and args.resume:
         given.append("resume")
     if given:
         raise ConfigError(f"{flag} takes the plan from the sweep's folder; leave out "
                           f"--{given[0].replace('_', '-')}")
-
-
-def training_fields() -> set[str]:
-    from .options import TRAINING_OPTIONS
-
-    return {dest for _, dest, _, _ in TRAINING_OPTIONS}
 
 
 def new_plan(args: argparse.Namespace) -> SweepPlan:

@@ -48,13 +48,17 @@ class SweepFolder:
     def record_file(self, name: str) -> Path:
         return self.path / "trials" / f"{name}.json"
 
-    def start(self, plan: SweepPlan) -> None:
-        """Write the plan of a new sweep; a folder that holds one already is refused."""
+    def check_free(self) -> None:
+        """ConfigError unless a new sweep can start here (a folder holding one is refused)."""
         if self.path.exists() and not self.path.is_dir():
             raise ConfigError(f"--out {self.path}: is a file; give a folder for the sweep")
         if self.plan_file.exists():
             raise ConfigError(f"--out {self.path}: holds a sweep already; finish it with "
                               f"--resume, or give another folder")
+
+    def start(self, plan: SweepPlan) -> None:
+        """Write the plan of a new sweep (after :meth:`check_free`)."""
+        self.check_free()
         write_text(self.plan_file, json.dumps(plan.to_dict(), indent=1) + "\n")
 
     def plan(self) -> SweepPlan:
