@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # What Pillow's format plugins raise on damaged files (found by tests/test_fuzz_images.py: a
 # DDS file with unknown pixel format flags raises NotImplementedError, for one).
 DECODING_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
+                   AttributeError,  # Pillow's Spider plugin, on some damaged files
                    NotImplementedError, struct.error, ZeroDivisionError, OverflowError,
                    MemoryError)
 MAX_PIXELS = 50_000_000  # larger pictures are refused before decoding (decompression bombs)
