@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from PIL import Image
 
 from digitnet.data import PreparedDigit, load_image, prepare_digit, read_idx
+from digitnet.data.preprocess import MAX_PIXELS, to_grayscale
 from digitnet.errors import ImageError
 
 
@@ -134,6 +136,69 @@ def _modes(base: Any) -> dict[str, bytes]:
     }
 
 
+VALUES = np.array([[0, 64, 128], [192, 255, 32]], np.uint8)
+OPAQUE = np.full(VALUES.shape, 255, np.uint8)
+
+
+def composited(values: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The documented rule: onto white when the visible ink is dark, onto black otherwise."""
+    luma, opacity = values / 255, alpha / 255
+    ink = (luma * opacity).sum() / opacity.sum() if opacity.sum() else 0.0
+    return opacity * luma + (1 - opacity) * (1.0 if ink < 0.5 else 0.0)
+
+
+def with_alpha(mode: str, values: np.ndarray, alpha: np.ndarray) -> Any:
+    grey, opacity = Image.fromarray(values), Image.fromarray(alpha)
+    return Image.merge("LA", (grey, opacity)) if mode == "LA" else \
+        Image.merge("RGBA", (grey, grey, grey, opacity))
+
+
+def palette_with_a_transparent_grey() -> Any:
+    image = Image.fromarray(VALUES).convert("P")
+    image.info["transparency"] = image.getpixel((2, 0))  # the 128 grey
+    return image
+
+
+HALF = np.array([[255, 255, 128], [255, 0, 255]], np.uint8)
+GREYSCALES = {
+    "L": (Image.fromarray(VALUES), VALUES / 255),
+    "RGB": (Image.fromarray(VALUES).convert("RGB"), VALUES / 255),
+    "P": (Image.fromarray(VALUES).convert("P"), VALUES / 255),
+    "CMYK": (Image.fromarray(VALUES).convert("RGB").convert("CMYK"), VALUES / 255),
+    "1": (Image.fromarray(VALUES > 127), (VALUES > 127).astype(float)),
+    "I;16": (Image.fromarray(VALUES.astype(np.uint16) * 257), VALUES / 255),
+    "I, 16-bit range": (Image.fromarray(VALUES.astype(np.int32) * 257), VALUES / 255),
+    "I, 8-bit range": (Image.fromarray(VALUES.astype(np.int32)), VALUES / 255),
+    "F, 8-bit range": (Image.fromarray(VALUES.astype(np.float32) - 10), (VALUES - 10.0) / 255),
+    "F in [0, 1]": (Image.fromarray(VALUES.astype(np.float32) / 255), VALUES / 255),
+    "LA": (with_alpha("LA", VALUES, HALF), composited(VALUES, HALF)),
+    "RGBA": (with_alpha("RGBA", VALUES, HALF), composited(VALUES, HALF)),
+    "RGBA opaque": (with_alpha("RGBA", VALUES, OPAQUE), VALUES / 255),
+    "RGBA light ink": (with_alpha("RGBA", 255 - VALUES, HALF), composited(255 - VALUES, HALF)),
+    "RGBA invisible": (with_alpha("RGBA", VALUES, 0 * HALF), np.ones(VALUES.shape)),
+    "La": (with_alpha("LA", VALUES, HALF).convert("La"),
+           composited(*np.moveaxis(np.asarray(with_alpha("LA", VALUES, HALF).convert("La")
+                                              .convert("LA")), 2, 0))),
+    "P with transparency": (palette_with_a_transparent_grey(),
+                            composited(VALUES, np.where(VALUES == 128, 0, 255))),
+}
+
+
+@pytest.mark.parametrize("mode", list(GREYSCALES))
+def test_grayscale_of_every_mode_by_hand(mode: str) -> None:
+    """The first stage: luminance in [0, 1] whatever the mode; 16-bit scaled by 65535, floats
+    above 1 by 255; transparency composited (see ``composited``)."""
+    image, expected = GREYSCALES[mode]
+    grayscale = to_grayscale(image)
+    assert grayscale.dtype == np.float32 and grayscale.shape == VALUES.shape
+    np.testing.assert_allclose(grayscale, np.clip(expected, 0, 1), atol=1e-6)
+
+
+def test_non_finite_float_pictures_are_refused() -> None:
+    with pytest.raises(ImageError, match="non-finite"):
+        to_grayscale(Image.fromarray(np.array([[0.0, np.nan]], np.float32)))
+
+
 def test_every_odd_mode_gives_the_same_digit(digit_drawer: Callable[..., Any]) -> None:
     base = digit_drawer(3, left=300, top=50)
     reference = prepare_digit(base).centred
@@ -170,8 +235,9 @@ def test_loading_from_a_path(tmp_path: Path, digit_drawer: Callable[..., Any]) -
     ],
 )
 def test_garbage_bytes_give_image_errors(data: bytes, message: str) -> None:
-    with pytest.raises(ImageError, match=message):
+    with pytest.raises(ImageError, match=message) as error:
         load_image(data)
+    assert "the uploaded image" in str(error.value)  # bytes have no file name to show
 
 
 def test_truncated_png_gives_an_image_error(digit_drawer: Callable[..., Any]) -> None:
@@ -210,12 +276,23 @@ def _png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
 
 
-@pytest.mark.parametrize(("width", "height"), [(8000, 8000), (100_000, 100_000)])
+@pytest.mark.parametrize(("width", "height"), [
+    (8000, 8000), (10_000, 10_000), (100_000, 100_000), (MAX_PIXELS + 1, 1)])
 def test_decompression_bombs_are_refused_before_decoding(width: int, height: int) -> None:
+    """Past MAX_PIXELS, refused from the header alone; (10,000)^2 is past Pillow's own warning
+    limit too, which must not escape as a warning."""
     limit = Image.MAX_IMAGE_PIXELS
-    with pytest.raises(ImageError, match="too large"):
-        load_image(_png_header_only(width, height))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ImageError, match="too large"):
+            load_image(_png_header_only(width, height))
     assert limit == Image.MAX_IMAGE_PIXELS  # Pillow's global is left alone
+
+
+def test_a_picture_of_max_pixels_is_not_too_large() -> None:
+    with pytest.raises(ImageError) as error:  # decoding fails: the header promises more data
+        load_image(_png_header_only(MAX_PIXELS, 1))
+    assert "too large" not in str(error.value)
 
 
 def test_large_photos_are_reduced_first(digit_drawer: Callable[..., Any]) -> None:

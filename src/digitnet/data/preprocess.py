@@ -106,8 +106,8 @@ def to_grayscale(image: Image) -> np.ndarray:
     mode = image.mode
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    elif mode in ("PA", "La", "RGBa"):
-        image = image.convert("RGBA")
+    elif mode in ("PA", "La", "RGBa"):  # La (premultiplied) converts only to LA
+        image = image.convert("LA" if mode == "La" else "RGBA")
     elif mode == "1" or mode == "CMYK" or mode == "YCbCr":
         image = image.convert("RGB" if mode != "1" else "L")
     mode = image.mode
