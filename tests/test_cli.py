@@ -26,7 +26,7 @@ from conftest import digitnet_command, draw_digit
 from digitnet import PRESETS
 from digitnet.model_io import load_model, save_model
 
-DIGITNET_OK, DIGITNET_ERROR, DIGITNET_USAGE, DIGITNET_DIVERGED = 0, 1, 2, 3
+DIGITNET_OK, DIGITNET_ERROR, DIGITNET_USAGE, DIGITNET_FAILED = 0, 1, 2, 3
 
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -162,6 +162,33 @@ def test_train_default_out_is_models_preset(digitnet: Run, tmp_path: Path) -> No
     assert config is not None and config.epochs == 1
 
 
+def test_train_like_repeats_a_models_recipe(digitnet: Run, model: Path) -> None:
+    """--like MODEL: the same configuration, preset and dataset; flags still override."""
+    result = digitnet("train", "--like", model, "--epochs", 1, "--seed", 3, "--quiet")
+    assert result.returncode == 0, result.stderr
+    again = model.with_name("model-again.npz")
+    assert f"Saved the model to {again}" in result.stdout
+    original, repeated = load_model(model).card, load_model(again).card
+    assert original.config is not None
+    assert repeated.config == original.config.replace(epochs=1, seed=3)
+    assert repeated.preset == original.preset == "demo"
+    assert repeated.dataset is not None and original.dataset is not None
+    assert repeated.dataset.name == original.dataset.name == "mnist-sample"
+    assert "Data: the 5,000-digit MNIST sample" in result.stdout
+
+
+def test_train_like_refuses_what_it_cannot_repeat(digitnet: Run, model: Path,
+                                                  tmp_path: Path) -> None:
+    from digitnet import Network
+
+    both = digitnet("train", "--like", model, "--preset", "3b1b")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    bare = save_model(tmp_path / "bare.npz", Network([784, 10]))
+    assert_one_error(digitnet("train", "--like", bare), str(bare),
+                     "does not record how it was trained")
+    assert_one_error(digitnet("train", "--like", tmp_path / "absent.npz"), "no such model file")
+
+
 def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
     no_tqdm = [sys.executable, "-c", "import sys; sys.modules['tqdm'] = None; "
                "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]
@@ -171,15 +198,69 @@ def test_train_without_tqdm(digitnet: Run, tmp_path: Path) -> None:
     assert load_model(tmp_path / "m.npz").network.sizes == [784, 16, 16, 10]
 
 
-def test_divergence_saves_the_last_good_parameters(digitnet: Run, tmp_path: Path) -> None:
+def test_train_on_mnist_without_the_data_extra(digitnet: Run, tmp_path: Path) -> None:
+    """No MNIST on disk and no pooch to download it: one line naming the extra, no model."""
+    no_pooch = [sys.executable, "-c", "import sys; sys.modules['pooch'] = None; "
+                "from digitnet.cli import main; raise SystemExit(main(sys.argv[1:]))"]
+    result = digitnet("train", "--dataset", "mnist", "--epochs", 1, "--out", tmp_path / "m.npz",
+                      prefix=no_pooch)
+    assert_one_error(result, "MNIST not found", "pip install 'digitnet[data]'", "--data-dir")
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_divergence_is_a_failed_run_saved_beside(digitnet: Run, tmp_path: Path) -> None:
     out = tmp_path / "diverged.npz"
     result = digitnet("train", "--preset", "3b1b", "--validation-size", 0, "--activation",
                       "relu", "--output-activation", "identity", "--init", "he", "--lr", 10,
                       "--epochs", 2, "--quiet", "--out", out)
-    assert_one_error(result, "diverged", "learning rate 10", str(out), code=DIGITNET_DIVERGED)
-    model = load_model(out)
+    failed = tmp_path / "diverged.failed.npz"
+    assert_one_error(result, "training failed", "diverged", "learning rate 10", str(failed),
+                     f"{out} was not replaced", code=DIGITNET_FAILED)
+    assert not out.exists()
+    model = load_model(failed)
     assert model.card.stop_reason == "diverged"
     assert all(np.isfinite(p).all() for p in model.network.parameters())
+
+
+@pytest.mark.mnist
+def test_a_learning_rate_of_500_fails_explains_and_keeps_the_old_model(
+        digitnet: Run, mnist_dir: Path, tmp_path: Path) -> None:
+    """The classic experiment: eta = 500 saturates the network, which then answers 0 for
+    everything. The run says why, exits 3, and the good model at --out stays as it was."""
+    out = tmp_path / "nielsen.npz"
+    good = digitnet("train", "--preset", "nielsen", "--epochs", 1, "--data-dir", mnist_dir,
+                    "--quiet", "--out", out)
+    assert good.returncode == 0, good.stderr
+    before = out.read_bytes()
+    result = digitnet("train", "--preset", "nielsen", "--lr", 500, "--epochs", 2, "--data-dir",
+                      mnist_dir, "--quiet", "--out", out)
+    message = assert_one_error(result, "training failed", "no better than always answering",
+                               "the learning rate 500 is too high, try 3",
+                               str(tmp_path / "nielsen.failed.npz"), code=DIGITNET_FAILED)
+    assert "saturated" in message
+    assert out.read_bytes() == before
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning")]
+    assert any("neurons of hidden layer 1" in w and "saturated" in w for w in warnings)
+    assert len(warnings) == len(set(warnings))  # each problem once, as it appears
+    failed = load_model(tmp_path / "nielsen.failed.npz")
+    diagnosis = failed.card.epochs[-1].diagnosis
+    assert diagnosis is not None and len(diagnosis.layers[1].saturated) == 10
+
+
+@pytest.mark.mnist
+def test_the_stuck_784_100_10_run_names_its_saturated_neurons(
+        digitnet: Run, mnist_dir: Path, tmp_path: Path) -> None:
+    """The book's second experiment, seed 0: some output neurons saturate and stay off."""
+    result = digitnet("train", "--preset", "nielsen", "--layers", "784,100,10", "--epochs", 2,
+                      "--seed", 0, "--data-dir", mnist_dir, "--out", tmp_path / "stuck.npz")
+    assert result.returncode == 0, result.stderr  # a poor run, not a failed one
+    warning = next(line for line in result.stdout.splitlines() if "saturated" in line)
+    assert "the output neurons of the digits" in warning and "--cost cross_entropy" in warning
+    card = load_model(tmp_path / "stuck.npz").card
+    diagnosis = card.epochs[0].diagnosis
+    assert diagnosis is not None
+    named = warning.split("the digits ")[1].split(" (")[0].replace(" and ", ", ").split(", ")
+    assert tuple(int(d) for d in named) == diagnosis.layers[1].saturated
 
 
 @pytest.mark.mnist
@@ -282,6 +363,7 @@ def test_info_text_and_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
                    f"{network.activation.name} hidden", f"{network.output_activation.name} output",
                    "Preset:        demo", f"optimizer={config.optimizer}", "5,000-digit",
                    "Epochs:        2 of 2 (completed)", f"Test accuracy: {model.test_accuracy:.2%}",
+                   "Health:        ",
                    "version 0.1.0"):
         assert phrase in text.stdout, phrase
     summary = json.loads(digitnet("info", trained[0], "--json").stdout)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from digitnet import SGD, Adam, Momentum, Nesterov, Network, TrainingConfig, train
-from digitnet.training import all_finite, gradient_step
+from digitnet.descent import gradient_step
+from digitnet.training import all_finite
 
 F64 = np.ndarray
 

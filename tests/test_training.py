@@ -18,7 +18,8 @@ from digitnet import (
     evaluate,
     train,
 )
-from digitnet.training import GATHER_ROWS, Callback, gradient_step, mini_batches
+from digitnet.descent import gradient_step
+from digitnet.training import GATHER_ROWS, Callback, mini_batches
 
 
 def blobs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -344,7 +345,8 @@ class RecordingNetwork(Network):
 
     def forward(self, X: np.ndarray, dropout: float = 0.0,
                 rng: np.random.Generator | None = None) -> ForwardPass:
-        self.batches.append([self.row_of[row.tobytes()] for row in X])
+        if rng is not None:  # a training step (the diagnosis after each epoch passes none)
+            self.batches.append([self.row_of[row.tobytes()] for row in X])
         return super().forward(X, dropout, rng)
 
 
@@ -410,3 +412,20 @@ def test_an_empty_validation_set_is_no_validation_set() -> None:
     assert none.epochs[0].validation_accuracy is None
     one = train(network(cfg), X, y, cfg, validation=(X[:1], y[:1]))
     assert one.epochs[0].validation_accuracy in (0.0, 1.0)
+
+
+def test_an_optimizer_passed_in_carries_its_state_on() -> None:
+    """Two epochs in one run = one epoch, then one more with the same Adam (full batches, so the
+    shuffled order does not matter); a fresh Adam for the second epoch steps differently."""
+    X, y = blobs(60)
+    cfg = config(optimizer="adam", learning_rate=0.01, mini_batch_size=60, dtype="float64")
+    whole = network(cfg)
+    train(whole, X, y, cfg.replace(epochs=2))
+    resumed, restarted = network(cfg), network(cfg)
+    adam = cfg.make_optimizer()
+    train(resumed, X, y, cfg.replace(epochs=1), optimizer=adam)
+    train(resumed, X, y, cfg.replace(epochs=1), optimizer=adam)
+    train(restarted, X, y, cfg.replace(epochs=1))
+    train(restarted, X, y, cfg.replace(epochs=1))
+    np.testing.assert_allclose(resumed.weights[0], whole.weights[0], rtol=1e-12, atol=1e-12)
+    assert not np.allclose(restarted.weights[0], whole.weights[0], rtol=1e-6, atol=1e-9)

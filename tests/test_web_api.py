@@ -30,6 +30,7 @@ from digitnet.web.explain import MAX_SHOWN, explain
 from digitnet.web.server import load_test_set
 
 LIMIT = 200_000  # the body limit of the app under test
+STATIC = Path(__file__).resolve().parents[1] / "src/digitnet/web/static"
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,10 @@ def check_prediction(body: dict[str, Any], network: Network) -> None:
 def test_page_and_static_files(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "<canvas id=\"pad\"" in page.text
-    for name, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+    assert '<script type="module" src="/static/main.js">' in page.text
+    modules = [path.name for path in STATIC.glob("*.js")]
+    assert "main.js" in modules and "api.js" in modules
+    for name, kind in [*((name, "javascript") for name in modules), ("style.css", "text/css")]:
         response = client.get(f"/static/{name}")
         assert response.status_code == 200 and kind in response.headers["content-type"]
 
@@ -132,6 +136,18 @@ def test_model_description(client: TestClient, model: Model) -> None:
     assert body["output_activation"] == "softmax" and body["test_accuracy"] == 0.1
     assert body["metadata"]["dataset"]["name"] == "mnist"
     assert body["test_set"]["available"] and body["test_set"]["count"] == 40
+    assert (body["inputs"], body["outputs"], body["image_side"]) == (784, 10, 28)
+
+
+def test_the_image_size_comes_from_the_network() -> None:
+    """A network whose inputs are not a 28x28 picture says so: no image side, no pictures."""
+    network = Network([12, 5, 3], seed=0)
+    with TestClient(create_app(Model(network, ModelCard(network.architecture)))) as small:
+        body = small.get("/api/model").json()
+        assert (body["inputs"], body["outputs"], body["image_side"]) == (12, 3, None)
+        assert small.get("/api/layers/1/neurons/0").json()["image_side"] is None
+        refused = small.post("/api/predict/image", files={"file": ("d.png", b"png")})
+        assert "takes 12 inputs, not a 28x28 image" in error_of(refused, 422)
 
 
 # --- predict from pixels ------------------------------------------------------------------------
@@ -166,6 +182,20 @@ def test_predict_refuses_non_finite_pixels(client: TestClient, value: str) -> No
     response = client.post("/api/predict", content=text,
                            headers={"content-type": "application/json"})
     assert "pixels.0" in error_of(response, 422)
+
+
+@pytest.mark.parametrize(("bad", "more"), [
+    (784, "; and 781 more problems"), (4, "; and 1 more problem"), (3, None), (1, None),
+])
+def test_validation_errors_name_three_problems_and_count_the_rest(client: TestClient, bad: int,
+                                                                   more: str | None) -> None:
+    text = '{"pixels": [' + ", ".join(["Infinity"] * bad + ["0.5"] * (784 - bad)) + "]}"
+    response = client.post("/api/predict", content=text,
+                           headers={"content-type": "application/json"})
+    message = error_of(response, 422)
+    named = [f"pixels.{i}: Input should be a finite number" for i in range(min(bad, 3))]
+    assert message == "; ".join(named) + (more or "")
+    assert "pixels.3:" not in message and "\n" not in message
 
 
 def test_predict_refuses_what_is_not_json(client: TestClient) -> None:

@@ -4,7 +4,9 @@ A network trained for one epoch on the real MNIST is served on a free loopback p
 draws a 7 with mouse events on the canvas, waits for the answer, checks the layers were drawn,
 clicks a hidden neuron and waits for its weight map. Skips with the reason when MNIST, Playwright
 or Chromium is missing (``.ci/run`` installs Debian's chromium). With DIGITNET_SAVE_SCREENSHOT=1
-the screenshot is also copied to docs/screenshot.png for the README.
+the screenshot is also copied to docs/screenshot.png for the README. The ``page`` fixture (a
+fresh Chromium page on this module's ``server_url``, failing on any console error) is in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -19,20 +21,9 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.mnist]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # A 7 on the 280x280 pad, as fractions of its side: the bar, then the stem.
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
-
-
-def chromium_path() -> str:
-    """Debian's chromium (or $DIGITNET_CHROMIUM); skips the test when there is none."""
-    path = os.environ.get("DIGITNET_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        pytest.skip("Chromium not found: apt-get install chromium (or set DIGITNET_CHROMIUM)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -65,27 +56,15 @@ def server_url(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield url
 
 
-@pytest.fixture
-def page(server_url: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    executable = chromium_path()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1480, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(server_url + "/")
-            yield page
-            assert not errors, f"JavaScript errors on the page: {errors}"
-        finally:
-            browser.close()
+def on_pad(page: Any, strokes: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Points given as fractions of the pad's side, in page pixels."""
+    box = page.locator("#pad").bounding_box()
+    return [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in strokes]
 
 
 def draw(page: Any, strokes: list[tuple[float, float]]) -> None:
     """Drag the mouse along the points (fractions of the pad's side), pressed."""
-    box = page.locator("#pad").bounding_box()
-    points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in strokes]
+    points = on_pad(page, strokes)
     page.mouse.move(*points[0])
     page.mouse.down()
     for point in points[1:]:
@@ -95,9 +74,17 @@ def draw(page: Any, strokes: list[tuple[float, float]]) -> None:
 
 def settled(page: Any) -> None:
     """Wait until no prediction is in flight or waiting and an answer is shown."""
-    page.wait_for_function("() => !inFlight && !dirty && "
-                           "document.getElementById('answer').dataset.state === 'ready'",
+    page.wait_for_function("() => document.getElementById('pad').dataset.pending === 'false' "
+                           "&& document.getElementById('answer').dataset.state === 'ready'",
                            timeout=10_000)
+
+
+def predictions_asked(page: Any) -> list[str]:
+    """The prediction requests the page makes from now on (a list that grows)."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url)
+            if "/api/predict" in request.url else None)
+    return asked
 
 
 def test_draw_a_seven_and_look_inside(page: Any, tmp_path: Path) -> None:
@@ -115,8 +102,9 @@ def test_draw_a_seven_and_look_inside(page: Any, tmp_path: Path) -> None:
         assert page.locator(f'#net circle.neuron[data-layer="{layer}"]').count() == size
     assert page.locator("#net line.link").count() > 0
 
-    brightest = page.evaluate("() => { const a = state.prediction.layers[1].activations; "
-                              "return a.indexOf(Math.max(...a)); }")
+    brightest = page.evaluate(
+        "() => { const a = [...document.querySelectorAll('#net circle[data-layer=\"1\"]')]"
+        ".map((c) => Number(c.dataset.activation)); return a.indexOf(Math.max(...a)); }")
     page.locator(f'#net circle.neuron[data-layer="1"][data-index="{brightest}"]').click()
     page.wait_for_selector("#weight-map-box:not([hidden])", timeout=5_000)
     assert "Hidden layer 1, neuron" in page.locator("#neuron-info").inner_text()
@@ -149,3 +137,49 @@ def test_noise_dream_clear_and_test_set(page: Any) -> None:
     page.locator("#clear").click()
     assert page.locator("#answer").inner_text() == "?"
     assert page.locator("#net line.link").count() == 0
+
+
+def test_a_dot_is_not_a_digit_and_a_slow_drawing_logs_no_errors(page: Any) -> None:
+    """Putting the pen down is not a digit: the page asks nothing until there is ink to read.
+
+    Main's page asked at every pointerdown and got 422 "no digit found", which Chromium logs as
+    a console error; the fixture fails the test on any console error.
+    """
+    asked = predictions_asked(page)
+    start, *rest = on_pad(page, SEVEN)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.wait_for_timeout(600)  # five times the page's throttle: a request would have gone
+    assert asked == []
+    page.mouse.up()  # lifted without moving: a dot, nothing to read
+    page.wait_for_timeout(300)
+    assert asked == [] and page.locator("#answer").inner_text() == "?"
+
+    page.mouse.down()  # now slowly, like a person: down, a pause, then the strokes
+    page.wait_for_timeout(400)
+    assert asked == []
+    for point in rest:
+        page.mouse.move(*point, steps=12)
+        page.wait_for_timeout(150)
+    page.mouse.up()
+    settled(page)
+    assert asked and page.locator("#answer").inner_text() == "7"
+    assert "no digit" not in page.locator("#answer-caption").inner_text()
+
+
+def test_text_from_the_server_is_never_read_as_html(page: Any) -> None:
+    """The page builds its DOM from text nodes: markup in the server's answers stays text."""
+    import json
+
+    def tampered(route: Any) -> None:
+        model = route.fetch().json()
+        model["activation"] = '<b id="injected">sigmoid</b>'
+        model["test_set"] = {"available": False, "reason": '<i id="injected-too">gone</i>'}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(model))
+
+    page.route("**/api/model", tampered)
+    page.reload()
+    page.wait_for_function("() => document.getElementById('model-info').textContent"
+                           ".includes('<b id=\"injected\">sigmoid</b> hidden')", timeout=5_000)
+    assert '<i id="injected-too">gone</i>' in page.locator("#tests-body").inner_text()
+    assert page.locator("#injected, #injected-too").count() == 0

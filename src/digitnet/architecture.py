@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation, Array
 from .costs import COSTS, Cost
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .registry import lookup
 
 DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
@@ -117,3 +117,17 @@ def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
     if name not in DTYPES:
         raise ConfigError(f"dtype must be float32 or float64, got {name}")
     return DTYPES[name]
+
+
+def checked_batch(X: Array, n_in: int, dtype: type[np.floating]) -> Array:
+    """X as a (m, n_in) array of ``dtype``: a single example (n_in,) becomes (1, n_in); a wrong
+    shape, non-numbers, NaN or infinities raise InputError."""
+    X = np.asarray(X)
+    if X.ndim not in (1, 2) or X.shape[-1] != n_in:
+        raise InputError(f"input has shape {X.shape}, expected (m, {n_in}) or ({n_in},)")
+    if not np.issubdtype(X.dtype, np.number):
+        raise InputError(f"input must be numbers, got dtype {X.dtype}")
+    X = np.atleast_2d(X).astype(dtype, copy=False)
+    if not np.isfinite(X).all():
+        raise InputError("input contains NaN or infinite values")
+    return X

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .diagnostics import Diagnosis
+
 
 class StopReason(str, enum.Enum):
     """Why training ended."""
@@ -31,6 +33,7 @@ class EpochRecord:
     validation_accuracy: float | None = None
     test_cost: float | None = None
     test_accuracy: float | None = None
+    diagnosis: Diagnosis | None = None  # saturated/dead neurons, gradients, problems in words
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Measuring what a network learned: accuracy, per-digit accuracy, the confusion matrix."""
+"""Measuring what a network learned: accuracy, per-digit accuracy, the confusion matrix, its
+mistakes, and how sure it is (of real digits and of random noise)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Array
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .network import Network
+from .targets import one_hot
 
 # Examples evaluated at once: bounds memory for any test-set size.
 EVALUATION_CHUNK = 10_000
@@ -68,15 +70,65 @@ def evaluate(network: Network, X: Array, labels: NDArray[np.integer]) -> Evaluat
                       confusion_matrix(predicted, labels, num_classes))
 
 
-def one_hot(labels: NDArray[np.integer], num_classes: int = 10,
-            dtype: type[np.floating] | np.dtype[np.floating] = np.float32) -> Array:
-    """Labels (m,) as one-hot rows (m, num_classes): y_j = 1 for j = label, else 0."""
+# --- how sure it is: confidence on real digits and on noise, and its mistakes ------------------
+@dataclass(frozen=True)
+class Answers:
+    """A network's answers for m images: the digit it says (m,) and its confidence (m,).
+
+    The confidence is the largest output probability, max_j p_j (see
+    :meth:`Network.probabilities`): between 1/n_out (no idea) and 1 (sure).
+    """
+
+    predicted: NDArray[np.intp]
+    confidence: NDArray[np.floating]
+
+
+def answers(network: Network, X: Array) -> Answers:
+    """What ``network`` answers for every row of X (m, n_in), and how sure it is."""
+    predicted, output = predict_in_chunks(network, network.check_inputs(X))
+    probabilities = network.probabilities(output)  # (m, n_out)
+    return Answers(predicted, probabilities.max(axis=1, initial=0.0))
+
+
+@dataclass(frozen=True)
+class Mistakes:
+    """The examples a network gets wrong, in the order of the set.
+
+    ``indices`` (k,) are their positions in the set; ``labels``, ``predicted`` and
+    ``confidence`` (k,) the true digit, the answer and how sure the answer was.
+    """
+
+    indices: NDArray[np.intp]
+    labels: NDArray[np.integer]
+    predicted: NDArray[np.intp]
+    confidence: NDArray[np.floating]
+    count: int  # the size of the whole set
+
+    @property
+    def error_rate(self) -> float:
+        return self.indices.size / self.count if self.count else float("nan")
+
+
+def mistakes(network: Network, X: Array, labels: NDArray[np.integer]) -> Mistakes:
+    """The examples of X (m, n_in) whose predicted digit is not their label (m,)."""
+    result = answers(network, X)
     labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise InputError(f"labels must be one-dimensional, got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise InputError(f"labels must lie in 0..{num_classes - 1}, "
-                         f"found {labels.min()}..{labels.max()}")
-    result = np.zeros((labels.shape[0], num_classes), dtype=dtype)  # (m, num_classes)
-    result[np.arange(labels.shape[0]), labels] = 1
-    return result
+    if labels.shape != result.predicted.shape:
+        raise InputError(f"{result.predicted.shape[0]} examples but labels of shape "
+                         f"{labels.shape}")
+    wrong = np.flatnonzero(result.predicted != labels)  # (k,)
+    return Mistakes(wrong, labels[wrong], result.predicted[wrong], result.confidence[wrong],
+                    int(labels.shape[0]))
+
+
+def uniform_noise(count: int, size: int, rng: np.random.Generator,
+                  dtype: type[np.floating] | np.dtype[np.floating] = np.float32) -> Array:
+    """``count`` images (count, size) of independent pixels, each uniform in [0, 1).
+
+    Nothing like a digit: a network that only ever saw digits still answers for them, often
+    with high confidence, because a sigmoid or softmax output must say something.
+    """
+    if count < 1:
+        raise ConfigError(f"the number of noise images must be at least 1, got {count}")
+    noise: Array = rng.random((count, size)).astype(dtype)  # (count, size)
+    return noise

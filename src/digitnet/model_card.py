@@ -23,6 +23,7 @@ from typing import Any
 
 from .architecture import Architecture
 from .config import TrainingConfig
+from .diagnostics import Diagnosis
 from .errors import DigitnetError, ModelFileError
 from .history import EpochRecord, StopReason
 from .version import __version__
@@ -223,8 +224,13 @@ def epoch_record(values: Any) -> EpochRecord:
     """One per-epoch record of the history."""
     if not isinstance(values, dict):
         raise ModelFileError(f"an epoch of the history must be an object, got {values!r}"[:200])
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(EpochRecord):
+        if f.name == "diagnosis":
+            found = values.get("diagnosis")
+            kwargs[f.name] = None if found is None else Diagnosis.from_dict(
+                section(values, "diagnosis"))
+            continue
         kind = int if f.name == "epoch" else float
         kwargs[f.name] = typed(values, f.name, kind)
     for required in ("epoch", "learning_rate", "train_cost", "seconds"):

@@ -32,6 +32,7 @@ from numpy.typing import DTypeLike, NDArray
 from .activations import ACTIVATIONS, Activation, Array
 from .architecture import (
     Architecture,
+    checked_batch,
     compatible_cost,
     hidden_activation,
     resolve_dtype,
@@ -117,14 +118,12 @@ class Network:
         for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
             expected = (sizes[layer + 1], sizes[layer])
             if np.shape(w) != expected or np.shape(b) != (sizes[layer + 1],):
-                raise InputError(
-                    f"layer {layer}: weights {np.shape(w)} and biases {np.shape(b)} do not chain; "
-                    f"expected {expected} and ({sizes[layer + 1]},)"
-                )
+                raise InputError(f"layer {layer}: weights {np.shape(w)} and biases "
+                                 f"{np.shape(b)} do not chain; expected {expected} and "
+                                 f"({sizes[layer + 1]},)")
         network.set_parameters(weights, biases)
         return network
 
-    # --- description ---------------------------------------------------------------------------
     @property
     def num_layers(self) -> int:
         """The number of layers of weights (one fewer than the number of layers of neurons)."""
@@ -157,7 +156,7 @@ class Network:
             f"{np.dtype(self.dtype).name})"
         )
 
-    # --- the forward pass ----------------------------------------------------------------------
+    # --- the forward pass: a' = sigma(W a + b), layer by layer -------------------------------
     def forward(
         self, X: Array, dropout: float = 0.0, rng: np.random.Generator | None = None
     ) -> ForwardPass:
@@ -188,16 +187,16 @@ class Network:
             inputs.append(a)
         return ForwardPass(inputs[:-1], zs, activations, masks)
 
-    def feedforward(self, X: Array) -> Array:
+    def feedforward(self, X: Array, start: int = 0) -> Array:
         """The network as a function: X (m, n_in) -> output activations (m, n_out).
 
-        A single example of shape (n_in,) gives a single output of shape (n_out,).
+        One example (n_in,) gives one output (n_out,). With ``start`` = l, X holds layer l's
+        activations (m, sizes[l]) and only the layers after it are computed.
         """
-        batch = self.check_inputs(X)
-        a = batch
-        for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = a @ w.T  # (m, n_out)
-            z += b
+        a = checked_batch(X, self.sizes[start], self.dtype)
+        for layer in range(start, self.num_layers):
+            z = a @ self.weights[layer].T  # (m, n_out)
+            z += self.biases[layer]
             a = self.layer_activation(layer)(z)
         return a[0] if np.ndim(X) == 1 else a
 
@@ -244,13 +243,10 @@ class Network:
         """Backpropagation: from the output error delta^L (m, n_L), every layer's gradient.
 
         Walks from the output layer back to the first, moving each example's error one layer
-        back with BP2; each layer's (dC/dW, dC/db) follow from its error by BP3 and BP4 (see
-        :class:`~digitnet.gradients.LayerGradient`). The result is the gradient of the mean
-        cost over the batch, never a step. With ``input_gradient``, the error is carried one
-        step further, to the input: dC/dX = (1/m) delta^1 W^1 as rows, (m, n_in).
-
-        ``delta`` is usually :meth:`output_error`; any dJ/dz^L (m, n_L) gives the gradient of
-        that objective J instead.
+        back with BP2; BP3 and BP4 turn each layer's error into its (dC/dW, dC/db) (see
+        :class:`~digitnet.gradients.LayerGradient`): the gradient of the mean cost, never a
+        step. ``input_gradient`` carries the error on to the input: dC/dX, (m, n_in). ``delta``
+        is usually :meth:`output_error`; any dJ/dz^L gives the gradient of that J instead.
         """
         layers: list[LayerGradient] = []
         for layer in range(self.num_layers - 1, -1, -1):
@@ -285,19 +281,9 @@ class Network:
         forward = self.forward(X, dropout, rng)
         return self.backward(forward, self.output_error(forward, Y)).pairs()
 
-    # --- helpers -------------------------------------------------------------------------------
     def check_inputs(self, X: Array) -> Array:
         """X as a (m, n_in) array of this network's dtype; a clear error for anything else."""
-        X = np.asarray(X)
-        n_in = self.sizes[0]
-        if X.ndim not in (1, 2) or X.shape[-1] != n_in:
-            raise InputError(f"input has shape {X.shape}, expected (m, {n_in}) or ({n_in},)")
-        if not np.issubdtype(X.dtype, np.number):
-            raise InputError(f"input must be numbers, got dtype {X.dtype}")
-        X = np.atleast_2d(X).astype(self.dtype, copy=False)
-        if not np.isfinite(X).all():
-            raise InputError("input contains NaN or infinite values")
-        return X
+        return checked_batch(X, self.sizes[0], self.dtype)
 
     def copy(self) -> Network:
         """A deep copy: same architecture, its own parameter arrays."""

@@ -1,9 +1,10 @@
-"""The ``digitnet`` command: train, evaluate, predict, info and serve from a terminal.
+"""The ``digitnet`` command: train, evaluate, predict, info, plot, serve, export and import.
 
 ``main`` parses the command line (:mod:`.parser`) and turns every expected failure into one line
 on stderr (``digitnet: error: ...``) and an exit code from :class:`ExitCode` (:mod:`.errors`).
 Each subcommand lives in a module of its own (:mod:`.train`, :mod:`.evaluate`, :mod:`.predict`,
-:mod:`.info`, :mod:`.serve`). Nothing is built at import time.
+:mod:`.info`, :mod:`.plot`, :mod:`.serve`, :mod:`.export`, :mod:`.import_`). Nothing is built
+at import time.
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         fail(f"{where}{error.strerror or error}")
         return ExitCode.ERROR
-    except KeyboardInterrupt:
-        fail("interrupted")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as error:  # a second Ctrl-C or SIGTERM (see progress.Display)
+        code = ExitCode.stopped_by(error.args[0] if error.args else None)
+        fail("terminated" if code == ExitCode.TERMINATED else "interrupted")
+        return code
     except Exception as error:  # a bug: still one line, but one that says so
         fail(f"unexpected {type(error).__name__}: {error} (a bug in digitnet; please report it)")
         return ExitCode.ERROR

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 
 from ..errors import DigitnetError
@@ -16,8 +17,14 @@ class ExitCode(enum.IntEnum):
     OK = 0
     ERROR = 1  # a file, data or model problem; an unreadable image
     USAGE = 2  # an impossible option (argparse uses 2 for its own usage errors too)
-    DIVERGED = 3  # training diverged; the last good parameters were saved
+    FAILED = 3  # training diverged or ended at chance level: saved beside, as NAME.failed.npz
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); train saves what was learned first
+    TERMINATED = 143  # SIGTERM (128 + 15), from timeout, systemd, Docker: saved like Ctrl-C
+
+    @classmethod
+    def stopped_by(cls, signum: int | None) -> ExitCode:
+        """The code of a command stopped by signal ``signum`` (128 + its number)."""
+        return cls.TERMINATED if signum == signal.SIGTERM else cls.INTERRUPTED
 
 
 class CommandError(DigitnetError):

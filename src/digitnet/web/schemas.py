@@ -108,7 +108,11 @@ class TestSetInfo(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    """The network's architecture, how it was made (its file's metadata) and its test set."""
+    """The network's architecture, how it was made (its file's metadata) and its test set.
+
+    ``inputs`` and ``outputs`` are the sizes of the first and last layers (784 pixels, 10
+    digits); ``image_side`` is 28 when the inputs are a 28x28 picture (None otherwise).
+    """
 
     layers: list[int]
     activation: str
@@ -119,6 +123,9 @@ class ModelInfo(BaseModel):
     test_accuracy: float | None
     metadata: dict[str, Any]
     test_set: TestSetInfo
+    inputs: int
+    outputs: int
+    image_side: int | None
 
 
 class LayerWeights(BaseModel):

@@ -1,0 +1,48 @@
+"""One step downhill: the gradient of the cost on a mini-batch, then the optimiser's step.
+
+    forward pass          z and a of every layer
+    backpropagation       BP1-BP4: the gradient of the mean cost over the mini-batch
+    weight decay          the gradient of (lambda/2) sum w^2 added, when configured
+    the optimiser         w <- w - eta dC/dw for plain SGD (see digitnet.optimizers)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Array
+from .config import TrainingConfig
+from .gradients import Gradient
+from .network import ForwardPass, Network
+from .optimizers import Optimizer
+
+
+def gradient_step(
+    network: Network,
+    optimizer: Optimizer,
+    X: Array,
+    Y: Array,
+    eta: float,
+    config: TrainingConfig,
+    rng: np.random.Generator,
+    parameters: list[Array] | None = None,
+) -> float:
+    """One step of gradient descent on the mini-batch X (m, n_in), Y (m, n_out); its cost.
+
+    ``parameters`` is ``network.parameters()``, passed in by ``train`` so that it is built
+    once, not per step.
+    """
+    forward = network.forward(X, config.dropout, rng)  # z and a of every layer
+    cost = network.cost.value(forward.output, Y)
+    gradient = regularised_gradient(network, forward, Y, config)
+    optimizer.step(network.parameters() if parameters is None else parameters, gradient, eta)
+    return cost
+
+
+def regularised_gradient(network: Network, forward: ForwardPass, Y: Array,
+                         config: TrainingConfig) -> Gradient:
+    """BP1-BP4 for the mini-batch of ``forward``, plus lambda W when weight decay is on."""
+    gradient = network.backward(forward, network.output_error(forward, Y))
+    if config.weight_decay:
+        gradient = gradient.with_weight_decay(config.weight_decay, network.weights)
+    return gradient
