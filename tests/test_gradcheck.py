@@ -102,6 +102,29 @@ def test_a_one_percent_error_anywhere_is_reported() -> None:
             assert result.max_relative_error == pytest.approx(expected, rel=1e-3)
 
 
+class OnePercentOff(Network):
+    """A network whose backpropagation is wrong by 1% in one weight's gradient."""
+
+    def gradients(self, X: np.ndarray, Y: np.ndarray, dropout: float = 0.0,
+                  rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        return one_percent_off(super().gradients(X, Y, dropout, rng), 0, 0, (2, 3))
+
+
+def test_check_gradients_fails_a_backprop_one_percent_off_in_one_weight() -> None:
+    """check_gradients itself, given a wrong backprop: it fails, by the error of that array."""
+    right, X, Y = small_problem()
+    wrong = OnePercentOff.from_arrays(right.weights, right.biases, "sigmoid", "sigmoid",
+                                      "quadratic")
+    good, bad = check_gradients(right, X, Y), check_gradients(wrong, X, Y)
+    assert good.passed(1e-6) and not bad.passed(1e-6)
+    g, n = wrong.gradients(X, Y)[0][0], numerical_gradients(wrong, X, Y)[0][0]
+    assert bad.max_relative_error == pytest.approx(
+        np.linalg.norm(g - n) / (np.linalg.norm(g) + np.linalg.norm(n)), rel=1e-3)
+    assert bad.max_absolute_error == pytest.approx(0.01 * abs(right.gradients(X, Y)[0][0][2, 3]),
+                                                   rel=1e-3)
+    assert bad.num_checked == good.num_checked == 23
+
+
 def test_check_gradients_is_backprop_compared_with_central_differences() -> None:
     net, X, Y = small_problem()
     before = [p.copy() for p in net.parameters()]
