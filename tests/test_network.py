@@ -43,13 +43,11 @@ def test_predictions() -> None:
 
 def test_outputs_as_probabilities_by_hand() -> None:
     """p_j = a_j / sum_i a_i after clipping at 0; a row with nothing positive is uniform."""
-    net = Network([2, 4], output_activation="identity")
-    output = np.array([[0.5, -1.0, 1.5, 0.0], [0.0, 0.0, 0.0, 0.0], [-1.0, -2.0, -3.0, -4.0],
-                       [0.1, 0.3, 0.0, 0.0]])
-    np.testing.assert_allclose(net.probabilities(output),
-                               [[0.25, 0.0, 0.75, 0.0], [0.25] * 4, [0.25] * 4,
-                                [0.25, 0.75, 0.0, 0.0]])
-    softmax = Network([2, 4], output_activation="softmax", cost="categorical_cross_entropy")
+    net = Network([2, 3], output_activation="identity")
+    output = np.array([[0.5, -1.0, 1.5], [0.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [0.1, 0.3, 0.0]])
+    np.testing.assert_allclose(net.probabilities(output),  # 4 rows of 3: 1/n_out, not 1/m
+                               [[0.25, 0.0, 0.75], [1 / 3] * 3, [1 / 3] * 3, [0.25, 0.75, 0.0]])
+    softmax = Network([2, 3], output_activation="softmax", cost="categorical_cross_entropy")
     np.testing.assert_array_equal(softmax.probabilities(output), output)  # taken as they are
 
 

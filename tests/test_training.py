@@ -262,6 +262,25 @@ def test_callback_can_stop_training() -> None:
     assert [p.batch_cost for p in seen] == list(history.batch_costs[0])  # the 4 done
 
 
+def test_callback_can_stop_training_at_the_end_of_an_epoch() -> None:
+    """Asked at an epoch's end, training stops there with that epoch recorded; when early
+    stopping ends the run at the same epoch, early stopping is the reason given."""
+    X, y = blobs()
+    stop_after_epoch_2: Callback = lambda p: p.record is not None and p.epoch == 1  # noqa: E731
+    history = train(network(config()), X, y, config(), callback=stop_after_epoch_2)
+    assert history.stop_reason == "interrupted"
+    assert history.message == "stopped on request after epoch 2"
+    assert [e.epoch for e in history.epochs] == [1, 2] and len(history.batch_costs) == 2
+    cfg = config(early_stopping=1, epochs=8)
+    noisy = np.random.default_rng(5).integers(0, 3, 100)
+    alone = train(network(cfg), X[:500], y[:500], cfg, validation=(X[500:], noisy))
+    assert alone.stop_reason == "early_stopping"
+    last = len(alone.epochs) - 1
+    both = train(network(cfg), X[:500], y[:500], cfg, validation=(X[500:], noisy),
+                 callback=lambda p: p.record is not None and p.epoch == last)
+    assert both.stop_reason == "early_stopping" and both.message == alone.message
+
+
 def test_the_callback_hears_every_mini_batch_and_every_epoch() -> None:
     X, y = blobs(90)
     cfg = config(epochs=2, mini_batch_size=20)  # 5 mini-batches, the last of 10
@@ -412,6 +431,8 @@ def test_an_empty_validation_set_is_no_validation_set() -> None:
     assert none.epochs[0].validation_accuracy is None
     one = train(network(cfg), X, y, cfg, validation=(X[:1], y[:1]))
     assert one.epochs[0].validation_accuracy in (0.0, 1.0)
+    with pytest.raises(InputError, match="validation labels must be 0 whole numbers"):
+        train(network(cfg), X, y, cfg, validation=(X[:0], y[:3]))  # no inputs, three labels
 
 
 def test_an_optimizer_passed_in_carries_its_state_on() -> None:

@@ -22,8 +22,11 @@ Detected: killed (a test failed, or the module no longer imported) and timeouts 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -33,6 +36,24 @@ from pathlib import Path
 from mutation.config import PACKAGE, REPO, TARGETS
 from mutation.mutants import all_mutants
 from mutation.runner import Result, mutate_module, prepare_copy, summary
+
+
+def preload() -> None:
+    """Import once, here, what every forked pytest run needs (NumPy, Pillow, pytest's own
+    plugins), so that a run costs its tests and not the imports; never digitnet itself."""
+    os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+                      PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # the mapped tests need none
+    mnist = REPO.parent / "shared/data/mnist"
+    if mnist.is_dir():
+        os.environ.setdefault("DIGITNET_MNIST_DIR", str(mnist))
+    sys.dont_write_bytecode = True  # a mutant must never be served from a stale .pyc
+    import numpy  # noqa: F401
+    import PIL.Image  # noqa: F401
+    from _pytest.config import default_plugins
+
+    for name in default_plugins:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"_pytest.{name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,14 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for mutant in all_mutants(module, source, args.named):
                 print(mutant.describe())
         return 0
-    os.environ.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
-    mnist = REPO.parent / "shared/data/mnist"
-    if mnist.is_dir():
-        os.environ.setdefault("DIGITNET_MNIST_DIR", str(mnist))
-    sys.dont_write_bytecode = True  # a mutant must never be served from a stale .pyc
-    import numpy  # noqa: F401  (imported once here, shared by every forked run)
-    import PIL.Image  # noqa: F401
-
+    preload()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the copy when stopped
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="digitnet-mutants-") as tmp:
         workdir = prepare_copy(Path(tmp))

@@ -31,7 +31,7 @@ class Mutant:
 
 def skipped_nodes(tree: ast.Module) -> set[int]:
     """ids of nodes whose mutation would be noise: annotations, docstrings, error messages,
-    f-strings, decorators, ``if TYPE_CHECKING`` blocks, ``zip``'s ``strict=True``."""
+    f-strings, decorators, ``if TYPE_CHECKING`` blocks, ``strict=`` and ``repr=`` keywords."""
     roots: list[ast.AST] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation:
@@ -52,7 +52,7 @@ def is_noise(node: ast.AST) -> bool:
     if isinstance(node, ast.Raise | ast.JoinedStr):
         return True
     if isinstance(node, ast.keyword):
-        return node.arg == "strict"
+        return node.arg in ("strict", "repr")
     if isinstance(node, ast.If):
         return ast.unparse(node.test) == "TYPE_CHECKING"
     return is_docstring(node)

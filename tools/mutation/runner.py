@@ -169,13 +169,17 @@ def mutate_module(workdir: Path, module: str, timeout_factor: float, only_named:
                 path.write_bytes(mutant.apply(source))
                 outcome, seconds = in_child(workdir, max(10.0, timeout_factor * baseline),
                                             partial(pytest_run, tests))
-                results.append(Result(mutant, outcome, seconds, len(tests)))
+                count = len(coverage.by_test) if tests is files else len(tests)
+                results.append(Result(mutant, outcome, seconds, count))
             last = results[-1]
             if last.outcome not in DETECTED or verbose:
                 print(f"  {last.outcome:8}  {mutant.describe()}  ({last.tests} tests, "
                       f"{last.seconds:.1f} s)", flush=True)
     finally:
         path.write_bytes(source)
+    detected = sum(r.outcome in DETECTED for r in results)
+    print(f"  {module}: {detected}/{len(results)} detected "
+          f"({sum(r.seconds for r in results):.0f} s)", flush=True)
     return results
 
 
