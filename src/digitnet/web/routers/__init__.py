@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digitnet.web.routers import model, page, predict, test_set, training
+from digitnet.web.routers import backprop, landscape, model, page, predict, test_set, training
 
 ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router,
-                                  training.router)
+                                  training.router, backprop.router, landscape.router)
 
 __all__ = ["ROUTERS"]
