@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import warnings
 import zlib
 from collections.abc import Callable
@@ -323,6 +324,15 @@ def test_a_picture_without_pixels_is_refused(size: tuple[int, int],
     """Pillow's decoders refuse such files themselves; the check stands behind them."""
     monkeypatch.setattr(Image, "open", lambda stream: Image.new("L", size))
     with pytest.raises(ImageError, match="the image has no pixels"):
+        load_image(b"any bytes")
+
+
+def test_without_pillow_loading_a_picture_names_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from digitnet.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now fails
+    with pytest.raises(MissingExtraError, match=r"reading pictures needs Pillow.*images"):
         load_image(b"any bytes")
 
 
