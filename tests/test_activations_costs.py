@@ -60,6 +60,15 @@ def test_known_values() -> None:
     assert set(HIDDEN_ACTIVATIONS) == {"sigmoid", "relu", "leaky_relu", "tanh", "identity"}
 
 
+def test_relu_derivatives_at_the_kink() -> None:
+    """At z = 0 exactly, relu'(0) = 0 and leaky_relu'(0) = 0.01: the 'else' of the formulas."""
+    z = np.array([[-1.0, 0.0, 1.0]])
+    for name, slope in (("relu", 0.0), ("leaky_relu", 0.01)):
+        derivative = ACTIVATIONS[name].derivative
+        assert derivative is not None
+        np.testing.assert_array_equal(derivative(z, ACTIVATIONS[name](z)), [[slope, slope, 1.0]])
+
+
 def test_quadratic_cost_by_hand() -> None:
     a = np.array([[0.5, 0.25], [1.0, 0.0]])
     y = np.array([[1.0, 0.0], [1.0, 0.0]])

@@ -231,7 +231,8 @@ def test_chunked_finite_check_matches_the_whole_array_check() -> None:
     X = np.zeros((10_000, 3), np.float32)
     assert all_finite(X)
     for bad in (np.nan, np.inf, -np.inf):
-        Y = X.copy()
-        Y[-1, -1] = bad  # in the last chunk
-        assert not all_finite(Y)
+        for row in (0, 4095, 4096, -1):  # the first, either side of a chunk edge, the last
+            Y = X.copy()
+            Y[row, -1] = bad
+            assert not all_finite(Y)
     assert all_finite(np.zeros((0, 3), np.float32))

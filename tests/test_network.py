@@ -37,12 +37,26 @@ def test_predictions() -> None:
     assert net.predict(X[0]).shape == ()
     sig = Network([784, 10])
     np.testing.assert_allclose(sig.predict_proba(X).sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(sig.predict_proba(X[2]), sig.predict_proba(X)[2], rtol=1e-5)
+    np.testing.assert_allclose(net.predict_proba(X[2]), proba[2], rtol=1e-5)
+
+
+def test_outputs_as_probabilities_by_hand() -> None:
+    """p_j = a_j / sum_i a_i after clipping at 0; a row with nothing positive is uniform."""
+    net = Network([2, 3], output_activation="identity")
+    output = np.array([[0.5, -1.0, 1.5], [0.0, 0.0, 0.0], [-1.0, -2.0, -3.0], [0.1, 0.3, 0.0]])
+    np.testing.assert_allclose(net.probabilities(output),  # 4 rows of 3: 1/n_out, not 1/m
+                               [[0.25, 0.0, 0.75], [1 / 3] * 3, [1 / 3] * 3, [0.25, 0.75, 0.0]])
+    softmax = Network([2, 3], output_activation="softmax", cost="categorical_cross_entropy")
+    np.testing.assert_array_equal(softmax.probabilities(output), output)  # taken as they are
 
 
 def test_same_seed_same_network_and_different_seed_different() -> None:
     a, b, c = Network([10, 5, 2], seed=7), Network([10, 5, 2], seed=7), Network([10, 5, 2], seed=8)
     np.testing.assert_array_equal(a.weights[0], b.weights[0])
     assert not np.array_equal(a.weights[0], c.weights[0])
+    default, zero = Network([10, 5, 2]), Network([10, 5, 2], seed=0)  # the default seed is 0
+    np.testing.assert_array_equal(default.weights[0], zero.weights[0])
 
 
 @pytest.mark.parametrize("init", ["normal", "xavier", "he"])
@@ -110,3 +124,24 @@ def test_from_arrays_checks_that_shapes_chain() -> None:
     np.testing.assert_array_equal(clone.weights[1], net.weights[1])
     with pytest.raises(InputError, match="do not chain"):
         Network.from_arrays([net.weights[0], net.weights[0]], net.biases)
+    with pytest.raises(InputError, match="do not chain"):  # right weights, wrong biases
+        Network.from_arrays(net.weights, [net.biases[1], net.biases[0]])
+    with pytest.raises(InputError, match="do not chain"):  # weights must be matrices
+        Network.from_arrays([np.zeros(4)], [np.zeros(1)])
+    with pytest.raises(InputError, match="2 weight matrices and 1 bias vectors"):
+        Network.from_arrays(net.weights, net.biases[:1])
+    with pytest.raises(InputError, match="0 weight matrices"):
+        Network.from_arrays([], [])
+
+
+def test_copy_is_deep() -> None:
+    net = Network([4, 3, 2], "tanh", "softmax", "categorical_cross_entropy", seed=2)
+    clone = net.copy()
+    assert clone.architecture == net.architecture and clone.num_parameters == net.num_parameters
+    X = np.random.default_rng(0).random((5, 4))
+    np.testing.assert_array_equal(clone.feedforward(X), net.feedforward(X))
+    for mine, theirs in zip(clone.parameters(), net.parameters(), strict=True):
+        assert mine.shape == theirs.shape and not np.shares_memory(mine, theirs)
+        mine += 1.0
+    assert not np.allclose(clone.feedforward(X), net.feedforward(X))  # the original is untouched
+    np.testing.assert_array_equal(net.weights[0], Network([4, 3, 2], seed=2).weights[0])

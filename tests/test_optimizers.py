@@ -76,12 +76,15 @@ def test_nesterov_two_steps_by_hand() -> None:
 
 
 def test_adam_steps_match_the_textbook_formula() -> None:
-    w, g = params(), G
+    """Three steps with three different gradients (with a constant one, the bias-corrected
+    averages are the gradient itself whatever beta1 and beta2 are)."""
+    w = params()
     opt = Adam()
     expected = [p.copy() for p in w]
     m = [np.zeros_like(p) for p in w]
     v = [np.zeros_like(p) for p in w]
-    for t in (1, 2, 3):
+    for t, scale in ((1, 1.0), (2, -3.0), (3, 0.5)):
+        g = [scale * G[0] + [[0.0, 0.2 * t]], scale * G[1]]
         opt.step(w, gradient_of(g), 0.01)
         for i in range(2):
             m[i] = 0.9 * m[i] + 0.1 * g[i]

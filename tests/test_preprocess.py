@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 import warnings
 import zlib
 from collections.abc import Callable
@@ -15,6 +16,7 @@ import pytest
 from PIL import Image
 
 from digitnet.data import PreparedDigit, load_image, prepare_digit, read_idx
+from digitnet.data.preprocess import MAX_PIXELS, _array_to_grayscale, to_grayscale
 from digitnet.errors import ImageError
 
 
@@ -136,6 +138,85 @@ def _modes(base: Any) -> dict[str, bytes]:
     }
 
 
+VALUES = np.array([[0, 64, 128], [192, 255, 32]], np.uint8)
+OPAQUE = np.full(VALUES.shape, 255, np.uint8)
+
+
+def composited(values: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The documented rule: onto white when the visible ink is dark, onto black otherwise."""
+    luma, opacity = values / 255, alpha / 255
+    ink = (luma * opacity).sum() / opacity.sum() if opacity.sum() else 0.0
+    return opacity * luma + (1 - opacity) * (1.0 if ink < 0.5 else 0.0)
+
+
+def with_alpha(mode: str, values: np.ndarray, alpha: np.ndarray) -> Any:
+    grey, opacity = Image.fromarray(values), Image.fromarray(alpha)
+    return Image.merge("LA", (grey, opacity)) if mode == "LA" else \
+        Image.merge("RGBA", (grey, grey, grey, opacity))
+
+
+def palette_with_a_transparent_grey() -> Any:
+    image = Image.fromarray(VALUES).convert("P")
+    image.info["transparency"] = image.getpixel((2, 0))  # the 128 grey
+    return image
+
+
+HALF = np.array([[255, 255, 128], [255, 0, 255]], np.uint8)
+GREYSCALES = {
+    "L": (Image.fromarray(VALUES), VALUES / 255),
+    "RGB": (Image.fromarray(VALUES).convert("RGB"), VALUES / 255),
+    "P": (Image.fromarray(VALUES).convert("P"), VALUES / 255),
+    "CMYK": (Image.fromarray(VALUES).convert("RGB").convert("CMYK"), VALUES / 255),
+    "1": (Image.fromarray(VALUES > 127), (VALUES > 127).astype(float)),
+    "I;16": (Image.fromarray(VALUES.astype(np.uint16) * 257), VALUES / 255),
+    "I, 16-bit range": (Image.fromarray(VALUES.astype(np.int32) * 257), VALUES / 255),
+    "I, 8-bit range": (Image.fromarray(VALUES.astype(np.int32)), VALUES / 255),
+    "F, 8-bit range": (Image.fromarray(VALUES.astype(np.float32) - 10), (VALUES - 10.0) / 255),
+    "F in [0, 1]": (Image.fromarray(VALUES.astype(np.float32) / 255), VALUES / 255),
+    "LA": (with_alpha("LA", VALUES, HALF), composited(VALUES, HALF)),
+    "RGBA": (with_alpha("RGBA", VALUES, HALF), composited(VALUES, HALF)),
+    "RGBA opaque": (with_alpha("RGBA", VALUES, OPAQUE), VALUES / 255),
+    "RGBA light ink": (with_alpha("RGBA", 255 - VALUES, HALF), composited(255 - VALUES, HALF)),
+    "RGBA invisible": (with_alpha("RGBA", VALUES, 0 * HALF), np.ones(VALUES.shape)),
+    "La": (with_alpha("LA", VALUES, HALF).convert("La"),
+           composited(*np.moveaxis(np.asarray(with_alpha("LA", VALUES, HALF).convert("La")
+                                              .convert("LA")), 2, 0))),
+    "P with transparency": (palette_with_a_transparent_grey(),
+                            composited(VALUES, np.where(VALUES == 128, 0, 255))),
+    # the edges of each rule: 256 is 16-bit; past 65535 or below 0, clipped; a float above 1
+    # is 8-bit, past 255 clipped; ink of exactly 0.5 goes onto black; a faint pixel counts
+    "I, 256": (Image.fromarray(np.array([[0, 256, 2]] * 2, np.int32)),
+               np.array([[0, 256, 2]] * 2) / 65535),
+    "I, out of range": (Image.fromarray(np.array([[-5, 70_000, 300]] * 2, np.int32)),
+                        np.array([[0, 65535, 300]] * 2) / 65535),
+    "F, 2": (Image.fromarray(np.array([[0, 2, 0.5]] * 2, np.float32)),
+             np.array([[0, 2, 0.5]] * 2) / 255),
+    "F, out of range": (Image.fromarray(np.array([[-3, 300, 128]] * 2, np.float32)),
+                        np.array([[0, 255, 128]] * 2) / 255),
+    "RGBA ink of 0.5": (with_alpha("RGBA", np.array([[0, 255, 0]] * 2, np.uint8),
+                                   np.array([[128, 128, 0]] * 2, np.uint8)),
+                        np.array([[0, 128 / 255, 0]] * 2)),
+    "RGBA one faint light pixel": (with_alpha("RGBA", np.full((2, 3), 255, np.uint8),
+                                              np.array([[100, 0, 0], [0] * 3], np.uint8)),
+                                   np.array([[100 / 255, 0, 0], [0] * 3])),
+}
+
+
+@pytest.mark.parametrize("mode", list(GREYSCALES))
+def test_grayscale_of_every_mode_by_hand(mode: str) -> None:
+    """The first stage: luminance in [0, 1] whatever the mode; 16-bit scaled by 65535, floats
+    above 1 by 255; transparency composited (see ``composited``)."""
+    image, expected = GREYSCALES[mode]
+    grayscale = to_grayscale(image)
+    assert grayscale.dtype == np.float32 and grayscale.shape == expected.shape
+    np.testing.assert_allclose(grayscale, np.clip(expected, 0, 1), atol=1e-6)
+
+
+def test_non_finite_float_pictures_are_refused() -> None:
+    with pytest.raises(ImageError, match="non-finite"):
+        to_grayscale(Image.fromarray(np.array([[0.0, np.nan]], np.float32)))
+
+
 def test_every_odd_mode_gives_the_same_digit(digit_drawer: Callable[..., Any]) -> None:
     base = digit_drawer(3, left=300, top=50)
     reference = prepare_digit(base).centred
@@ -220,8 +301,49 @@ def test_loading_from_a_path(tmp_path: Path, digit_drawer: Callable[..., Any]) -
     ],
 )
 def test_garbage_bytes_give_image_errors(data: bytes, message: str) -> None:
-    with pytest.raises(ImageError, match=message):
+    with pytest.raises(ImageError, match=message) as error:
         load_image(data)
+    assert "the uploaded image" in str(error.value)  # bytes have no file name to show
+
+
+def png_bytes(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_single_row_or_column_is_a_picture() -> None:
+    for size in ((1, 3), (3, 1), (1, 1)):
+        frame = load_image(png_bytes(Image.new("L", size, 200)))
+        assert frame.size == size and frame.getpixel((0, 0)) == 200
+
+
+@pytest.mark.parametrize("size", [(0, 5), (5, 0)])
+def test_a_picture_without_pixels_is_refused(size: tuple[int, int],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow's decoders refuse such files themselves; the check stands behind them."""
+    monkeypatch.setattr(Image, "open", lambda stream: Image.new("L", size))
+    with pytest.raises(ImageError, match="the image has no pixels"):
+        load_image(b"any bytes")
+
+
+def test_without_pillow_loading_a_picture_names_the_extra(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from digitnet.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import PIL now fails
+    with pytest.raises(MissingExtraError, match=r"reading pictures needs Pillow.*images"):
+        load_image(b"any bytes")
+
+
+def test_a_decoder_error_without_a_message_is_named_by_its_type(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(stream: Any) -> Any:
+        raise EOFError
+
+    monkeypatch.setattr(Image, "open", fail)
+    with pytest.raises(ImageError, match=r"^cannot read image the uploaded image: EOFError$"):
+        load_image(b"any bytes")
 
 
 def test_truncated_png_gives_an_image_error(digit_drawer: Callable[..., Any]) -> None:
@@ -260,12 +382,23 @@ def _png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
 
 
-@pytest.mark.parametrize(("width", "height"), [(8000, 8000), (100_000, 100_000)])
+@pytest.mark.parametrize(("width", "height"), [
+    (8000, 8000), (10_000, 10_000), (100_000, 100_000), (MAX_PIXELS + 1, 1)])
 def test_decompression_bombs_are_refused_before_decoding(width: int, height: int) -> None:
+    """Past MAX_PIXELS, refused from the header alone; (10,000)^2 is past Pillow's own warning
+    limit too, which must not escape as a warning."""
     limit = Image.MAX_IMAGE_PIXELS
-    with pytest.raises(ImageError, match="too large"):
-        load_image(_png_header_only(width, height))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ImageError, match="too large"):
+            load_image(_png_header_only(width, height))
     assert limit == Image.MAX_IMAGE_PIXELS  # Pillow's global is left alone
+
+
+def test_a_picture_of_max_pixels_is_not_too_large() -> None:
+    with pytest.raises(ImageError) as error:  # decoding fails: the header promises more data
+        load_image(_png_header_only(MAX_PIXELS, 1))
+    assert "too large" not in str(error.value)
 
 
 def test_large_photos_are_reduced_first(digit_drawer: Callable[..., Any]) -> None:
@@ -289,9 +422,78 @@ def test_arrays_are_accepted(array: np.ndarray) -> None:
     _check_mnist_like(prepared)
 
 
+R, G, B = VALUES, 255 - VALUES, np.array([[10, 20, 30], [40, 50, 60]], np.uint8)
+LUMA = (0.299 * R + 0.587 * G + 0.114 * B) / 255  # ITU-R 601
+FLOATS = np.array([[0.0, 0.25, 0.5], [0.75, 1.0, 0.1]])
+ARRAYS = {
+    "uint8": (VALUES, VALUES / 255),
+    "uint8, one channel": (VALUES[:, :, None], VALUES / 255),
+    "uint8 RGB": (np.stack([R, G, B], axis=2), LUMA),
+    "uint8 RGBA, alpha ignored": (np.stack([R, G, B, 255 - B], axis=2), LUMA),
+    "floats in [0, 1]": (FLOATS, FLOATS),
+    "float RGB in [0, 1]": (np.stack([FLOATS, FLOATS / 2, 1 - FLOATS], axis=2),
+                            0.299 * FLOATS + 0.587 * FLOATS / 2 + 0.114 * (1 - FLOATS)),
+    "floats of 8 bits": (np.array([[0.0, 1.5, 0.5], [255.0, 300.0, -2.0]]),
+                         np.array([[0.0, 1.5, 0.5], [255.0, 255.0, 0.0]]) / 255),
+    "whole numbers of 8 bits": (VALUES.astype(np.int64), VALUES / 255),
+}
+
+
+@pytest.mark.parametrize("kind", list(ARRAYS))
+def test_grayscale_of_every_array_by_hand(kind: str) -> None:
+    """Arrays: uint8 over 255, RGB(A) by luma, floats as they are when at most 1, else over
+    255; clipped to [0, 1]."""
+    array, expected = ARRAYS[kind]
+    grayscale = _array_to_grayscale(array)
+    assert grayscale.dtype == np.float32 and grayscale.shape == expected.shape
+    np.testing.assert_allclose(grayscale, expected, atol=1e-6)
+
+
+def test_the_top_and_bottom_rows_are_part_of_the_border() -> None:
+    """The background is the median of all four edges: here the top and bottom rows are mostly
+    light (60 of 100 pixels), the middle row dark, so the picture is dark on light."""
+    array = np.zeros((3, 100))
+    array[[0, 2], :60] = 1.0
+    assert prepare_digit(array).was_inverted
+    assert prepare_digit(array.T).was_inverted  # and so are the left and right columns
+
+
+@pytest.mark.parametrize(("background", "inverted"), [(0.2, False), (0.5, False), (0.51, True)])
+def test_dark_on_light_means_a_background_above_one_half(background: float,
+                                                         inverted: bool) -> None:
+    array = np.full((28, 28), background)
+    array[8:20, 12:16] = 0.0 if inverted else 1.0
+    prepared = prepare_digit(array)
+    assert prepared.was_inverted == inverted
+    assert prepared.inverted.max() == 1.0 and prepared.inverted[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("mode", ["P", "1", "P with transparency"])
+def test_large_palette_and_bilevel_pictures_are_reduced_like_grey_ones(
+        mode: str, digit_drawer: Callable[..., Any]) -> None:
+    grey = digit_drawer(4, canvas=(2400, 1600), left=700, top=200, height=1200, stroke=120)
+    if mode == "P with transparency":
+        picture = grey.convert("P")
+        picture.info["transparency"] = picture.getpixel((0, 0))  # the white paper
+    else:
+        picture = grey.convert(mode)
+    prepared = prepare_digit(picture)
+    assert prepared.grayscale.shape == (683, 1024)
+    np.testing.assert_allclose(prepared.centred, prepare_digit(grey).centred, atol=0.05)
+
+
+def test_a_long_thin_picture_is_reduced_by_its_longer_side(
+        digit_drawer: Callable[..., Any]) -> None:
+    image = digit_drawer(1, canvas=(3000, 600), left=1400, top=50, height=500, stroke=60)
+    assert prepare_digit(image).grayscale.shape == (205, 1024)
+    exact = digit_drawer(1, canvas=(1024, 600), left=400, top=50, height=500, stroke=60)
+    assert prepare_digit(exact).grayscale.shape == (600, 1024)  # not reduced: small enough
+
+
 @pytest.mark.parametrize(
     ("array", "message"),
     [
+        (np.zeros((5, 5, 2)), "2-D"),
         (np.zeros(784), "2-D"),
         (np.zeros((0, 5)), "2-D"),
         (np.full((5, 5), np.nan), "non-finite"),

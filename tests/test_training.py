@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
 import pytest
 
-from digitnet import ConfigError, InputError, Network, Progress, TrainingConfig, train
+from digitnet import (
+    ConfigError,
+    ForwardPass,
+    InputError,
+    Network,
+    Progress,
+    TrainingConfig,
+    evaluate,
+    train,
+)
 from digitnet.descent import gradient_step
+from digitnet.training import GATHER_ROWS, Callback, mini_batches
 
 
 def blobs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +174,17 @@ def test_early_stopping_keeps_the_best_parameters() -> None:
         train(network(cfg), X, y, cfg)
 
 
+def snapshots_at_epoch_ends(net: Network) -> tuple[list[list[np.ndarray]], Callback]:
+    """A callback that copies every parameter at the end of each epoch, and its list."""
+    snapshots: list[list[np.ndarray]] = []
+
+    def remember(progress: Progress) -> None:
+        if progress.record is not None:
+            snapshots.append([p.copy() for p in net.parameters()])
+
+    return snapshots, remember
+
+
 def test_divergence_stops_names_the_learning_rate_and_keeps_good_parameters() -> None:
     X, y = blobs()
     X = X * 1e3
@@ -174,11 +196,56 @@ def test_divergence_stops_names_the_learning_rate_and_keeps_good_parameters() ->
         warnings.simplefilter("error")  # divergence is reported once, in the history, not warned
         history = train(net, X, y, cfg)
     assert history.stop_reason == "diverged"
-    assert "learning rate 50" in history.message
-    assert all(np.isfinite(w).all() for w in net.parameters())
-    if not history.epochs:  # diverged in the first epoch: the initial parameters are kept
-        for got, want in zip(net.parameters(), before, strict=True):
-            np.testing.assert_array_equal(got, want)
+    assert "learning rate 50" in history.message and "epoch 1," in history.message
+    assert not history.epochs  # diverged in the first epoch: the initial parameters are kept
+    for got, want in zip(net.parameters(), before, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_divergence_in_a_later_epoch_keeps_the_last_good_epochs_parameters() -> None:
+    """A linear unit whose steps overshoot a little: the error grows by a factor each step
+    and overflows in epoch 3. The parameters of the end of epoch 2 are kept."""
+    X, y = blobs()
+    cfg = config(layers=(8, 3), activation="identity", output_activation="identity",
+                 cost="quadratic", init="xavier", learning_rate=0.06, epochs=6)
+    net = network(cfg)
+    snapshots, remember = snapshots_at_epoch_ends(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(net, X, y, cfg, callback=remember)
+    assert history.stop_reason == "diverged"
+    assert len(history.epochs) == len(snapshots) == 2
+    last = history.batch_costs[-1]  # epoch 3, up to the mini-batch that overflowed
+    assert len(history.batch_costs) == 3
+    assert np.isfinite(last[:-1]).all() and not np.isfinite(last[-1])
+    assert f"diverged in epoch 3, mini-batch {len(last)}: the cost became {last[-1]}" \
+        in history.message
+    for got, want in zip(net.parameters(), snapshots[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(snapshots[-1][0], snapshots[0][0])  # epoch 2 changed them
+
+
+def test_early_stopping_that_never_stops_still_keeps_the_best_parameters() -> None:
+    """Patience longer than the run: training completes, and ends with the best epoch's
+    parameters, not the last epoch's."""
+    X, y = blobs()
+    noisy_val = np.random.default_rng(5).integers(0, 3, 100)
+    cfg = config(epochs=5, early_stopping=10, learning_rate=0.2)
+    net = network(cfg)
+    snapshots, remember = snapshots_at_epoch_ends(net)
+    history = train(net, X[:500], y[:500], cfg, validation=(X[500:], noisy_val),
+                    callback=remember)
+    assert history.stop_reason == "completed" and len(history.epochs) == 5
+    best = history.best_epoch("validation_accuracy")
+    assert best is not None and best.epoch < 5  # the last epoch is not the best one
+    for got, want in zip(net.parameters(), snapshots[best.epoch - 1], strict=True):
+        np.testing.assert_array_equal(got, want)
+    without = network(cfg.replace(early_stopping=0))  # not watching: the last epoch's
+    snapshots, remember = snapshots_at_epoch_ends(without)
+    train(without, X[:500], y[:500], cfg.replace(early_stopping=0),
+          validation=(X[500:], noisy_val), callback=remember)
+    for got, want in zip(without.parameters(), snapshots[-1], strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_callback_can_stop_training() -> None:
@@ -190,34 +257,182 @@ def test_callback_can_stop_training() -> None:
         return progress.batch == 3
 
     history = train(network(config()), X, y, config(), callback=stop_at_batch_3)
-    assert history.stop_reason == "interrupted"
+    assert history.stop_reason == "interrupted" and "epoch 1" in history.message
     assert len(seen) == 4 and not history.epochs
+    assert [p.batch_cost for p in seen] == list(history.batch_costs[0])  # the 4 done
 
 
-def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only() -> None:
+def test_callback_can_stop_training_at_the_end_of_an_epoch() -> None:
+    """Asked at an epoch's end, training stops there with that epoch recorded; when early
+    stopping ends the run at the same epoch, early stopping is the reason given."""
+    X, y = blobs()
+    stop_after_epoch_2: Callback = lambda p: p.record is not None and p.epoch == 1  # noqa: E731
+    history = train(network(config()), X, y, config(), callback=stop_after_epoch_2)
+    assert history.stop_reason == "interrupted"
+    assert history.message == "stopped on request after epoch 2"
+    assert [e.epoch for e in history.epochs] == [1, 2] and len(history.batch_costs) == 2
+    cfg = config(early_stopping=1, epochs=8)
+    noisy = np.random.default_rng(5).integers(0, 3, 100)
+    alone = train(network(cfg), X[:500], y[:500], cfg, validation=(X[500:], noisy))
+    assert alone.stop_reason == "early_stopping"
+    last = len(alone.epochs) - 1
+    both = train(network(cfg), X[:500], y[:500], cfg, validation=(X[500:], noisy),
+                 callback=lambda p: p.record is not None and p.epoch == last)
+    assert both.stop_reason == "early_stopping" and both.message == alone.message
+
+
+def test_the_callback_hears_every_mini_batch_and_every_epoch() -> None:
+    X, y = blobs(90)
+    cfg = config(epochs=2, mini_batch_size=20)  # 5 mini-batches, the last of 10
+    seen: list[Progress] = []
+    history = train(network(cfg), X, y, cfg, callback=seen.append)
+    every_batch_then_the_epoch = [*((b, False) for b in range(5)), (4, True)]
+    assert [(p.epoch, p.batch, p.record is not None) for p in seen] == [
+        (e, b, end) for e in (0, 1) for b, end in every_batch_then_the_epoch]
+    assert all(p.num_batches == 5 for p in seen)
+    for epoch in (0, 1):
+        batches = [p for p in seen if p.epoch == epoch]
+        assert [p.batch_cost for p in batches[:5]] == list(history.batch_costs[epoch])
+        assert batches[5].batch_cost == history.batch_costs[epoch][-1]
+        assert batches[5].record == history.epochs[epoch]
+        assert history.epochs[epoch].train_cost == pytest.approx(
+            np.mean(history.batch_costs[epoch]))
+    assert history.stop_reason == "completed" and history.message == "completed 2 epochs"
+
+
+def formula_step(kind: str, w: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray],
+                 t: int, eta: float) -> np.ndarray:
+    """Step t (from 1) of optimiser ``kind`` as its docstring writes it; ``state`` per array."""
+    v = state.setdefault("v", np.zeros_like(w))
+    if kind == "sgd":
+        return w - eta * g
+    if kind in ("momentum", "nesterov"):
+        state["v"] = 0.9 * v - eta * g
+        return w + state["v"] if kind == "momentum" else w + 0.9 * state["v"] - eta * g
+    m = state["m"] = 0.9 * state.setdefault("m", np.zeros_like(w)) + 0.1 * g
+    v = state["v"] = 0.999 * v + 0.001 * g * g
+    return w - eta * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
+def test_weight_decay_adds_lambda_w_to_the_weight_gradients_only(optimizer: str) -> None:
+    """With weight decay lambda, every optimiser steps along dC/dW + lambda W for the weights
+    and along dC/db for the biases (which are not decayed), three steps in a row."""
     X, y = blobs(40)
-    Y = np.eye(3, dtype=np.float32)[y]
-    plain, decayed = network(config()), network(config())
+    cfg = config(optimizer=optimizer, weight_decay=0.5, dtype="float64")
+    net = network(cfg)
     rng = np.random.default_rng(0)
-    w0, b0 = plain.weights[0].copy(), plain.biases[0].copy()
-    (dW, db), *_ = plain.gradients(X, Y)
-    gradient_step(decayed, config().make_optimizer(), X, Y, 0.1, config(weight_decay=0.5), rng)
-    np.testing.assert_allclose(decayed.weights[0], w0 - 0.1 * (dW + 0.5 * w0), rtol=1e-5,
-                               atol=1e-6)
-    np.testing.assert_allclose(decayed.biases[0], b0 - 0.1 * db, rtol=1e-5, atol=1e-6)
+    for b in net.biases:
+        b[...] = rng.normal(size=b.shape)  # non-zero: a decayed bias would show
+    Y = np.eye(3)[y]
+    expected = [p.copy() for p in net.parameters()]
+    states: list[dict[str, np.ndarray]] = [{} for _ in expected]
+    optimizer_ = cfg.make_optimizer()
+    for t in (1, 2, 3):
+        reference = Network.from_arrays(expected[0::2], expected[1::2], cfg.activation,
+                                        cfg.output_activation, cfg.cost)
+        gradient = [g for dW, db in reference.gradients(X, Y) for g in (dW, db)]
+        for i, (w, g) in enumerate(zip(expected, gradient, strict=True)):
+            decay = 0.5 * w if i % 2 == 0 else 0.0  # weights only
+            expected[i] = formula_step(optimizer, w, g + decay, states[i], t, 0.1)
+        gradient_step(net, optimizer_, X, Y, 0.1, cfg, rng)
+    for got, want in zip(net.parameters(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [1, 7, 300, GATHER_ROWS, 1500])
+def test_mini_batches_are_the_shuffled_rows_cut_in_order(size: int) -> None:
+    """rows = order[k:k + size]; yield X[rows], Y[rows], the last mini-batch smaller."""
+    n = 2 * GATHER_ROWS + 400
+    X = np.arange(n, dtype=np.float32)[:, None] * [1.0, -1.0]  # row i is (i, -i)
+    Y = np.arange(n)[:, None] * np.ones(3, dtype=np.float32)
+    order = np.random.default_rng(0).permutation(n)
+    batches = list(mini_batches(X, Y, size, order))
+    assert [len(x) for x, _ in batches] == [min(size, n - k) for k in range(0, n, size)]
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in batches]), X[order])
+    np.testing.assert_array_equal(np.concatenate([y for _, y in batches]), Y[order])
+
+
+class RecordingNetwork(Network):
+    """A network that notes which training examples each forward pass was given."""
+
+    def __init__(self, cfg: TrainingConfig, X: np.ndarray) -> None:
+        super().__init__(cfg.layers, cfg.activation, cfg.output_activation, cfg.cost, cfg.init,
+                         cfg.dtype, cfg.seed)
+        self.row_of = {row.tobytes(): i for i, row in enumerate(X)}
+        self.batches: list[list[int]] = []
+
+    def forward(self, X: np.ndarray, dropout: float = 0.0,
+                rng: np.random.Generator | None = None) -> ForwardPass:
+        if rng is not None:  # a training step (the diagnosis after each epoch passes none)
+            self.batches.append([self.row_of[row.tobytes()] for row in X])
+        return super().forward(X, dropout, rng)
+
+
+def test_every_epoch_visits_every_example_once_in_a_new_order() -> None:
+    """The training set is shuffled anew each epoch, by the seeded generator: the order is a
+    permutation, another one every epoch, and the same for the same seed."""
+    X, y = blobs(90)
+    cfg = config(epochs=3, mini_batch_size=20)
+
+    def visits(seed: int) -> list[list[int]]:
+        net = RecordingNetwork(cfg, X)
+        train(net, X, y, cfg.replace(seed=seed))
+        assert [len(batch) for batch in net.batches] == [20, 20, 20, 20, 10] * 3
+        return [[i for batch in net.batches[e * 5:(e + 1) * 5] for i in batch] for e in range(3)]
+
+    epochs = visits(seed=0)
+    for order in epochs:
+        assert sorted(order) == list(range(90))  # each example once
+    assert epochs[0] != list(range(90))  # shuffled
+    assert epochs[0] != epochs[1] != epochs[2] != epochs[0]  # anew each epoch
+    assert visits(seed=0) == epochs  # reproducible
+    assert visits(seed=1)[0] != epochs[0]  # and the seed matters
 
 
 @pytest.mark.parametrize(
     ("X", "y", "message"),
     [(np.zeros((5, 7)), np.zeros(5, int), "shape"),
      (np.zeros((5, 8)), np.zeros(4, int), "labels"),
-     (np.zeros((5, 8)), np.full(5, 3), "0..2"),
+     (np.zeros((5, 8)), np.array([0, 1, 2, 3, 0]), r"training labels must lie in 0\.\.2"),
+     (np.zeros((5, 8)), np.array([2, 1, -1, 0, 0]), r"training labels must lie in 0\.\.2"),
+     (np.zeros((5, 8)), np.zeros(5), "whole numbers"),
      (np.full((5, 8), np.nan), np.zeros(5, int), "NaN"),
      (np.zeros((0, 8)), np.zeros(0, int), "empty")],
 )
 def test_bad_training_data_is_refused(X: np.ndarray, y: np.ndarray, message: str) -> None:
     with pytest.raises(InputError, match=message):
         train(network(config()), X, y, config())
+
+
+def test_epoch_records_measure_the_network_as_it_ends_the_epoch() -> None:
+    X, y = blobs(200)
+    cfg = config(epochs=2)
+    net = network(cfg)
+    started = time.perf_counter()
+    history = train(net, X[:100], y[:100], cfg, validation=(X[100:150], y[100:150]),
+                    test=(X[150:], y[150:]))
+    elapsed = time.perf_counter() - started
+    last = history.epochs[-1]
+    for name, (X_set, y_set) in (("validation", (X[100:150], y[100:150])),
+                                 ("test", (X[150:], y[150:]))):
+        result = evaluate(net, X_set, y_set)
+        assert getattr(last, f"{name}_cost") == result.cost
+        assert getattr(last, f"{name}_accuracy") == result.accuracy
+    assert [e.epoch for e in history.epochs] == [1, 2]
+    assert all(0 < e.seconds <= elapsed for e in history.epochs)
+    assert sum(e.seconds for e in history.epochs) <= elapsed
+
+
+def test_an_empty_validation_set_is_no_validation_set() -> None:
+    X, y = blobs(60)
+    cfg = config(epochs=1)
+    none = train(network(cfg), X, y, cfg, validation=(X[:0], y[:0]))
+    assert none.epochs[0].validation_accuracy is None
+    one = train(network(cfg), X, y, cfg, validation=(X[:1], y[:1]))
+    assert one.epochs[0].validation_accuracy in (0.0, 1.0)
+    with pytest.raises(InputError, match="validation labels must be 0 whole numbers"):
+        train(network(cfg), X, y, cfg, validation=(X[:0], y[:3]))  # no inputs, three labels
 
 
 def test_an_optimizer_passed_in_carries_its_state_on() -> None:

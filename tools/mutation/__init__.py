@@ -1,0 +1,1 @@
+"""Mutation testing of digitnet: see tools/mutate.py and docs/mutation.md."""
