@@ -45,5 +45,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"Epochs:        {card.results.epochs_trained} of {planned} ({reason}) in "
               f"{card.seconds or 0:.1f} s")
         print(f"Test accuracy: {percent(model.test_accuracy)}")
+    if card.temperature is not None:
+        print(f"Calibration:   temperature {card.temperature:.3f} (its probabilities are "
+              "softmax(scores / T); see digitnet calibrate)")
     print(f"digitnet:      version {card.version}, saved {card.saved}")
     return ExitCode.OK

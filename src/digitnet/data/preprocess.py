@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from digitnet.data.components import find_digit
+from digitnet.data.ink import separate_ink
+from digitnet.data.strokes import normalise_strokes
 from digitnet.errors import ImageError
 
 if TYPE_CHECKING:
@@ -32,8 +35,7 @@ if TYPE_CHECKING:
 
 MAX_PIXELS = 50_000_000  # larger pictures are refused before decoding (decompression bombs)
 WORKING_SIDE = 1024  # pictures are reduced to at most this side before processing
-EMPTY_CONTRAST = 0.1  # ink must differ from the background by this much
-INK_THRESHOLD = 0.1  # after stretching, pixels above this count as ink for the bounding box
+INK_THRESHOLD = 0.1  # after stretching, pixels above this count as ink (pieces, the box)
 BOX_SIDE = 20
 FIELD_SIDE = 28
 CENTRE = 14.0  # the mean centre of mass of MNIST digits, in pixel indices
@@ -56,6 +58,7 @@ class PreparedDigit:
     centred: np.ndarray
     vector: np.ndarray
     was_inverted: bool
+    stroke_width: float = float("nan")
 
 
 def load_image(source: str | Path | bytes) -> Image:
@@ -180,12 +183,14 @@ def prepare_digit(image: Image | np.ndarray) -> PreparedDigit:
         grayscale = _array_to_grayscale(image)
     else:
         grayscale = to_grayscale(_reduce(image))
-    inverted, was_inverted = _white_on_black(grayscale)
-    cropped = _crop_to_ink(inverted)
-    scaled = _scale_to_box(cropped)
+    inverted, was_inverted, _ = separate_ink(grayscale)
+    box, digit = find_digit(inverted, INK_THRESHOLD)
+    cropped = digit[box.top:box.bottom + 1, box.left:box.right + 1]
+    normalised, stroke = normalise_strokes(cropped)
+    scaled = _scale_to_box(normalised)
     centred = _centre_by_mass(scaled)
     return PreparedDigit(grayscale, inverted, cropped, scaled, centred,
-                         centred.reshape(FIELD_SIDE * FIELD_SIDE).copy(), was_inverted)
+                         centred.reshape(FIELD_SIDE * FIELD_SIDE).copy(), was_inverted, stroke)
 
 
 def _reduce(image: Image) -> Image:
@@ -199,29 +204,6 @@ def _reduce(image: Image) -> Image:
         reduced = reduced.convert("RGBA" if "transparency" in reduced.info else "L")
     reduced.thumbnail((WORKING_SIDE, WORKING_SIDE), PILImage.Resampling.BOX)
     return reduced
-
-
-def _white_on_black(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """(h, w) -> (h, w) with background 0 and the strongest ink 1; True if it was inverted."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
-    was_inverted = background > 0.5
-    ink = 1 - gray if was_inverted else gray
-    level = 1 - background if was_inverted else background
-    peak = float(ink.max())
-    if peak - level < EMPTY_CONTRAST:
-        raise ImageError("no digit found: the image is empty")
-    stretched = np.clip((ink - level) / (peak - level), 0, 1)  # background 0, ink up to 1
-    return stretched.astype(np.float32), was_inverted
-
-
-def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
-    """(h, w) -> the smallest box holding every pixel above ``INK_THRESHOLD``."""
-    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
-    if rows.size == 0:
-        raise ImageError("no digit found: the image is empty")
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def _scale_to_box(cropped: np.ndarray) -> np.ndarray:

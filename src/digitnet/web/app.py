@@ -19,10 +19,13 @@ internet, so the page links to the JSON)::
     GET  /api/layers/{layer}/neurons/{n}    one neuron's incoming weights and bias
     GET  /api/test-set                      is there a test set, how many, how many wrong
     GET  /api/test-set/{position}           the test image at position (misclassified first)
+    GET  /api/my-digits                     the folder your own digits are saved into
+    POST /api/my-digits                     a picture and its true label -> saved there
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +33,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from digitnet.activations import Array
+from digitnet.data.my_digits import MyDigits
 from digitnet.model_io import Model
 from digitnet.web.error_handlers import install_error_handlers
 from digitnet.web.limits import BodySizeLimit
@@ -46,16 +50,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
                max_body_bytes: int = MAX_BODY_BYTES, test_set_name: str = "test",
-               test_set_note: str | None = None) -> FastAPI:
+               test_set_note: str | None = None, my_digits_dir: Path | None = None) -> FastAPI:
     """The web app for ``model``; ``test_set`` (images (m, 784), labels (m,)) feeds the browser.
 
-    ``test_set_note`` says why there is no test set, for the page to show.
+    ``test_set_note`` says why there is no test set, for the page to show; the page saves your
+    own digits into ``my_digits_dir`` (None: saving is off).
     """
     tests = build_test_set(model, *test_set, test_set_name) if test_set is not None else None
     app = FastAPI(title="digitnet", version="0.1.0", responses=ERRORS,
                   description="Draw a digit and watch a from-scratch NumPy network think.")
     setattr(app.state, STATE_KEY,
-            AppState(model, tests, test_set_note or "no test set was loaded"))
+            AppState(model, tests, test_set_note or "no test set was loaded",
+                     MyDigits(my_digits_dir) if my_digits_dir is not None else None))
     app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
     install_error_handlers(app)
     for router in ROUTERS:

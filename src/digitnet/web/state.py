@@ -15,6 +15,7 @@ import numpy as np
 from fastapi import Depends, Request
 
 from digitnet.activations import Array
+from digitnet.data.my_digits import MyDigits
 from digitnet.data.sources import IMAGE_SIDE
 from digitnet.errors import DigitnetError
 from digitnet.metrics import predict_in_chunks
@@ -55,11 +56,13 @@ def build_test_set(model: Model, images: Array, labels: np.ndarray, name: str) -
 
 @dataclass(frozen=True)
 class AppState:
-    """The model the app serves, its test set (None, and ``test_set_note`` says why)."""
+    """The model the app serves, its test set (None, and ``test_set_note`` says why), and the
+    folder the page saves your own digits into (None: saving is off)."""
 
     model: Model
     tests: TestSet | None
     test_set_note: str
+    my_digits: MyDigits | None = None
 
     @property
     def network(self) -> Network:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digitnet.web.routers import model, page, predict, test_set
+from digitnet.web.routers import model, my_digits, page, predict, test_set
 
-ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router)
+ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router,
+                                  my_digits.router)
 
 __all__ = ["ROUTERS"]

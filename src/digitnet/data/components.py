@@ -1,0 +1,168 @@
+"""Finding the one digit on a page: pieces of ink, grouped into marks, the biggest one kept.
+
+1. **Pieces.** The ink pixels (above a threshold) that touch, side or corner (8-connectivity),
+   form a piece: connected components, labelled by union-find over the pairs of touching ink
+   pixels, vectorised: each round hooks the larger root of every pair under the smaller one
+   (``np.minimum.at``), then follows parent pointers until every pixel points at its root.
+2. **Specks.** Pieces holding less than ``SPECK`` of the largest one's ink are dust, paper grain
+   or noise, and are dropped.
+3. **Marks.** A digit may be drawn in several pieces (the bar of a 5, a broken stroke), so
+   pieces join one mark when their boxes overlap side by side for at least half of the narrower
+   one (one above the other), or when the gap between them is at most ``JOIN_GAP`` of the
+   larger one's longer side.
+4. **The digit** is the mark with the most ink. Another mark at least ``SIMILAR_HEIGHT`` as tall
+   with at least ``SIMILAR_INK`` of its ink is a second digit: the picture holds several, and
+   says so (ImageError). Smaller marks are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitnet.errors import ImageError
+
+SPECK = 0.03  # pieces with less than this share of the largest piece's ink are specks
+MIN_PIXELS = 12  # a digit has at least this many ink pixels
+JOIN_GAP = 0.12  # pieces this close (share of the larger one's longer side) are one mark
+SIMILAR_HEIGHT = 0.5
+SIMILAR_INK = 0.2
+MAX_PIECES = 40  # the largest pieces considered for marks (the rest are specks anyway)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A bounding box: rows top..bottom and columns left..right, inclusive."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top + 1
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left + 1
+
+    def union(self, other: Box) -> Box:
+        return Box(min(self.top, other.top), min(self.left, other.left),
+                   max(self.bottom, other.bottom), max(self.right, other.right))
+
+
+def label_pieces(mask: np.ndarray) -> np.ndarray:
+    """(h, w) bool -> (h, w) int labels: 0 for background, 1..k for the 8-connected pieces."""
+    h, w = mask.shape
+    ids = np.full((h + 2, w + 2), -1, np.int64)  # a frame of -1 around the picture
+    where = np.flatnonzero(mask.ravel())
+    inner = ids[1:-1, 1:-1]
+    inner[mask] = np.arange(where.size)
+    pairs = []
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):  # right, down and the two diagonals
+        neighbour = ids[1 + dr:h + 1 + dr, 1 + dc:w + 1 + dc]  # (h, w): the pixel at (r+dr, c+dc)
+        both = mask & (neighbour >= 0)
+        pairs.append(np.stack([inner[both], neighbour[both]]))
+    a, b = np.concatenate(pairs, axis=1) if pairs else np.zeros((2, 0), np.int64)
+    parent = np.arange(where.size)
+    while True:
+        ra, rb = parent[a], parent[b]
+        differ = ra != rb
+        if not differ.any():
+            break
+        low, high = np.minimum(ra, rb)[differ], np.maximum(ra, rb)[differ]
+        np.minimum.at(parent, high, low)  # hook each larger root under a smaller one
+        while True:  # pointer jumping: every pixel points at its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    _, labels = np.unique(parent, return_inverse=True)
+    result = np.zeros((h, w), np.int64)
+    result[mask] = labels + 1
+    return result
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Pieces of ink that belong together: their labels, box and amount of ink."""
+
+    labels: tuple[int, ...]
+    box: Box
+    ink: float
+
+
+def _boxes(labels: np.ndarray, count: int) -> list[Box]:
+    """The bounding box of each piece 1..count."""
+    rows, cols = np.nonzero(labels)
+    which = labels[rows, cols] - 1
+    tops = np.full(count, labels.shape[0]); bottoms = np.full(count, -1)  # noqa: E702
+    lefts = np.full(count, labels.shape[1]); rights = np.full(count, -1)  # noqa: E702
+    np.minimum.at(tops, which, rows); np.maximum.at(bottoms, which, rows)  # noqa: E702
+    np.minimum.at(lefts, which, cols); np.maximum.at(rights, which, cols)  # noqa: E702
+    return [Box(int(t), int(lft), int(b), int(r))
+            for t, lft, b, r in zip(tops, lefts, bottoms, rights, strict=True)]
+
+
+def _together(a: Box, b: Box) -> bool:
+    """Are two pieces one mark? One above the other, or close (see the module doc)."""
+    overlap = min(a.right, b.right) - max(a.left, b.left) + 1
+    if overlap >= 0.5 * min(a.width, b.width):
+        return True
+    gap = max(max(a.left, b.left) - min(a.right, b.right), max(a.top, b.top)
+              - min(a.bottom, b.bottom), 0)
+    return gap <= JOIN_GAP * max(a.height, a.width, b.height, b.width)
+
+
+def marks(ink: np.ndarray, labels: np.ndarray) -> list[Mark]:
+    """The marks made of the pieces ``labels`` (h, w), weighed by ``ink`` (h, w), most ink first."""
+    count = int(labels.max(initial=0))
+    if count == 0:
+        return []
+    amounts = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count + 1)[1:]
+    boxes = _boxes(labels, count)
+    kept = [int(i) for i in np.argsort(-amounts)[:MAX_PIECES]
+            if amounts[i] >= SPECK * amounts.max()]
+    groups = [[i] for i in kept]
+    merged = True
+    while merged:  # join marks until no two belong together
+        merged = False
+        for x in range(len(groups)):
+            for y in range(x + 1, len(groups)):
+                if any(_together(boxes[i], boxes[j]) for i in groups[x] for j in groups[y]):
+                    groups[x] += groups.pop(y)
+                    merged = True
+                    break
+            if merged:
+                break
+    result = []
+    for group in groups:
+        box = boxes[group[0]]
+        for i in group[1:]:
+            box = box.union(boxes[i])
+        result.append(Mark(tuple(i + 1 for i in group), box, float(amounts[group].sum())))
+    return sorted(result, key=lambda mark: -mark.ink)
+
+
+def find_digit(ink: np.ndarray, threshold: float) -> tuple[Box, np.ndarray]:
+    """The box of the one digit in ``ink`` (h, w), and the ink with every other mark erased.
+
+    Raises:
+        ImageError: no mark of at least ``MIN_PIXELS`` pixels (``no digit found``), or several
+            marks of similar size (``several digits``).
+    """
+    labels = label_pieces(ink > threshold)  # (h, w)
+    found = marks(ink, labels)
+    if not found or np.isin(labels, found[0].labels).sum() < MIN_PIXELS:
+        raise ImageError("no digit found: the image is empty")
+    digit = found[0]
+    rivals = [m for m in found[1:] if m.box.height >= SIMILAR_HEIGHT * digit.box.height
+              and m.ink >= SIMILAR_INK * digit.ink]
+    if rivals:
+        raise ImageError(f"several digits found ({len(rivals) + 1} marks of similar size): "
+                         "give one digit per picture")
+    others = (labels > 0) & ~np.isin(labels, digit.labels)
+    cleaned = np.where(others, 0, ink).astype(np.float32)
+    return digit.box, cleaned
