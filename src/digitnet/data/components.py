@@ -97,13 +97,15 @@ class Mark:
 def _boxes(labels: np.ndarray, count: int) -> list[Box]:
     """The bounding box of each piece 1..count."""
     rows, cols = np.nonzero(labels)
-    which = labels[rows, cols] - 1
-    tops = np.full(count, labels.shape[0]); bottoms = np.full(count, -1)  # noqa: E702
-    lefts = np.full(count, labels.shape[1]); rights = np.full(count, -1)  # noqa: E702
-    np.minimum.at(tops, which, rows); np.maximum.at(bottoms, which, rows)  # noqa: E702
-    np.minimum.at(lefts, which, cols); np.maximum.at(rights, which, cols)  # noqa: E702
-    return [Box(int(t), int(lft), int(b), int(r))
-            for t, lft, b, r in zip(tops, lefts, bottoms, rights, strict=True)]
+    which = labels[rows, cols] - 1  # (ink pixels,): each pixel's piece, from 0
+    limits = []
+    for where, start, extreme in ((rows, labels.shape[0], np.minimum),
+                                  (cols, labels.shape[1], np.minimum),
+                                  (rows, -1, np.maximum), (cols, -1, np.maximum)):
+        limit = np.full(count, start)
+        extreme.at(limit, which, where)  # the smallest (largest) row or column of each piece
+        limits.append(limit)
+    return [Box(*(int(v) for v in box)) for box in zip(*limits, strict=True)]
 
 
 def _together(a: Box, b: Box) -> bool:

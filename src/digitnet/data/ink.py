@@ -140,7 +140,8 @@ def binned(image: np.ndarray) -> np.ndarray:
     (as a camera's binning does) and keeps a stroke of one pixel at half its strength."""
     h, w = (image.shape[0] // 2) * 2, (image.shape[1] // 2) * 2
     blocks = image[:h, :w].reshape(h // 2, 2, w // 2, 2)
-    return blocks.mean(axis=(1, 3), dtype=np.float32)
+    result: np.ndarray = blocks.mean(axis=(1, 3), dtype=np.float32)
+    return result
 
 
 def paper_sigma(residual: np.ndarray) -> float:
@@ -156,8 +157,8 @@ def paper_sigma(residual: np.ndarray) -> float:
     return sigma if sigma >= FLAT else 0.0
 
 
-def separate_ink(gray: np.ndarray) -> tuple[np.ndarray, bool, float]:
-    """(h, w) grayscale in [0, 1] -> (ink (h, w) in [0, 1], was dark on light, sigma).
+def separate_ink(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(h, w) grayscale in [0, 1] -> (ink (h', w') in [0, 1], True if it was dark on light).
 
     ``ink`` is white on black with the paper at 0 and the strongest ink at 1 (see the module
     doc). Raises ImageError ``no digit found: the image is empty`` when nothing stands out.
@@ -177,4 +178,4 @@ def separate_ink(gray: np.ndarray) -> tuple[np.ndarray, bool, float]:
         raise ImageError("no digit found: the image is empty")
     floor = PAPER_SIGMAS * sigma
     ink = np.clip((residual - floor) / (peak - floor), 0, 1)
-    return ink.astype(np.float32), dark_on_light, sigma
+    return ink.astype(np.float32), dark_on_light

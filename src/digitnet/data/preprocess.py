@@ -3,16 +3,22 @@
 The MNIST recipe, one stage at a time (each kept in :class:`PreparedDigit` so a page can show it):
 
 1. ``grayscale``: luminance in [0, 1]; transparent pixels composited onto a background that
-   contrasts with the ink.
-2. ``inverted``: white digit on black. If the background (the median of the border pixels) is
-   light, ``x -> 1 - x``; then the background level is subtracted and the contrast stretched so
-   the background is 0 and the darkest ink 1.
-3. ``cropped``: the bounding box of the pixels above ``INK_THRESHOLD``.
-4. ``scaled``: resized, anti-aliased, so that the longer side is 20 px, keeping the aspect ratio.
+   contrasts with the ink; pictures larger than 1,024 pixels a side reduced to it.
+2. ``inverted``: the ink alone, white on black (:mod:`digitnet.data.ink`): dark ink on light
+   paper or light on dark found by itself, uneven light divided out, paper noise and grain
+   thresholded away; the paper is 0 and the strongest ink 1.
+3. ``cropped``: the box of the one digit (:mod:`digitnet.data.components`): the pieces of ink,
+   grouped into marks, specks left out; a picture with no mark, or with several marks of
+   similar size side by side, says so (ImageError).
+4. ``scaled``: strokes brought to MNIST's width when they are far thinner or thicker
+   (:mod:`digitnet.data.strokes`), then resized, anti-aliased, so that the longer side is 20 px,
+   keeping the aspect ratio.
 5. ``centred``: placed in 28x28 so that its centre of mass ``(sum_i i x_i / sum_i x_i)`` falls on
    pixel (14, 14), as measured on MNIST itself, never cutting ink off at the border.
 
-Pillow is imported inside the functions, so the rest of digitnet needs only NumPy.
+A clean picture (flat paper, no noise, MNIST-like strokes) goes through steps 2-4 unchanged
+but for the stretch, so an MNIST image comes out as it went in. Pillow is imported inside the
+functions, so the rest of digitnet needs only NumPy.
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ class PreparedDigit:
     ``grayscale`` (h, w); ``inverted`` (h, w), white on black; ``cropped`` (h', w');
     ``scaled`` (<=20, <=20) with its longer side 20; ``centred`` (28, 28); ``vector`` (784,),
     ``centred`` flattened row by row, ready for the network. ``was_inverted`` tells whether the
-    picture was dark on light.
+    picture was dark on light; ``stroke_width`` is the digit's stroke width as it was drawn,
+    relative to its longer side (MNIST's median is 0.127; see :mod:`digitnet.data.strokes`).
     """
 
     grayscale: np.ndarray
@@ -177,13 +184,14 @@ def prepare_digit(image: Image | np.ndarray) -> PreparedDigit:
 
     Raises:
         ImageError: ``"no digit found: the image is empty"`` when nothing stands out from the
-            background.
+            paper, ``"several digits found (...)"`` when marks of similar size stand side by
+            side.
     """
     if isinstance(image, np.ndarray):
         grayscale = _array_to_grayscale(image)
     else:
         grayscale = to_grayscale(_reduce(image))
-    inverted, was_inverted, _ = separate_ink(grayscale)
+    inverted, was_inverted = separate_ink(grayscale)
     box, digit = find_digit(inverted, INK_THRESHOLD)
     cropped = digit[box.top:box.bottom + 1, box.left:box.right + 1]
     normalised, stroke = normalise_strokes(cropped)
