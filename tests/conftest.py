@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real MNIST files are, and digits drawn as strokes with Pillow."""
+"""Shared fixtures: where the real MNIST files are, digits drawn as strokes with Pillow, and a
+page in headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,41 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DIGITNET_DATA_DIR", "no_proxy", "NO_PROXY")}
     env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data"))  # an empty my-digits folder
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         env[name] = "http://127.0.0.1:9"  # the discard port: every download fails at once
     return env
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str:
+    """Debian's chromium (or $DIGITNET_CHROMIUM); skips the test when there is none."""
+    path = os.environ.get("DIGITNET_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).is_file():
+        pytest.skip("Chromium not found: apt-get install chromium (or set DIGITNET_CHROMIUM)")
+    return path
+
+
+@pytest.fixture
+def page(server_url: str) -> Iterator[Any]:
+    """A fresh page in headless Chromium on the module's ``server_url`` (each browser test module
+    serves its own app); any JavaScript or console error fails the test."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    executable = chromium_path()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1480, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: errors.append(message.text)
+                    if message.type == "error" else None)
+            page.goto(server_url + "/")
+            yield page
+            assert not errors, f"JavaScript or console errors on the page: {errors}"
+        finally:
+            browser.close()

@@ -23,7 +23,7 @@ EXCEPTIONS: dict[str, str] = {}
 ENGINE = ("activations", "architecture", "config", "costs", "descent", "diagnostics",
           "gradcheck", "gradients",
           "history", "initializers", "metrics", "network", "optimizers", "presets", "registry",
-          "schedules", "stopping", "targets", "training")
+          "run_checks", "schedules", "stopping", "targets", "training", "training_state")
 IO_CALLS = {"print", "open", "input", "breakpoint"}
 
 

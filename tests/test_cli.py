@@ -363,6 +363,7 @@ def test_info_text_and_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
                    f"{network.activation.name} hidden", f"{network.output_activation.name} output",
                    "Preset:        demo", f"optimizer={config.optimizer}", "5,000-digit",
                    "Epochs:        2 of 2 (completed)", f"Test accuracy: {model.test_accuracy:.2%}",
+                   "Health:        ",
                    "version 0.1.0"):
         assert phrase in text.stdout, phrase
     summary = json.loads(digitnet("info", trained[0], "--json").stdout)

@@ -132,7 +132,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def test_the_api_judges_with_calibrated_probabilities(client: Any) -> None:
-    model = client.app.state.digitnet.model
+    model = client.app.state.digitnet.served.get().model
     pixels = np.random.default_rng(0).random(784).astype(np.float32)
     expected = calibrated_probabilities(model.network, pixels, 2.5)
     answer = client.post("/api/predict", json={"pixels": pixels.tolist(),

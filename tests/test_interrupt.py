@@ -1,7 +1,9 @@
-"""Ctrl-C during ``digitnet train``: a clean stop, a valid model file, never a half-written one.
+"""Ctrl-C or SIGTERM during ``digitnet train``: a clean stop, a valid model file, never a
+half-written one.
 
 Each test starts the real console script, waits until training is under way, sends SIGINT the
-way a terminal does, and then looks at the exit code, the messages and the model folder.
+way a terminal does (or SIGTERM, as timeout, systemd, Docker and CI runners do), and then looks
+at the exit code, the messages and the model folder.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from digitnet.model_card import ModelCard
 from digitnet.model_io import load_model, save_model
 
 INTERRUPTED = 130
+TERMINATED = 143
 
 
 class Training:
@@ -58,9 +61,9 @@ class Training:
             if line.startswith(prefix):
                 return
 
-    def interrupt(self, times: int = 1, pause: float = 0.0) -> None:
+    def interrupt(self, times: int = 1, pause: float = 0.0, signum: int = signal.SIGINT) -> None:
         for _ in range(times):
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signum)
             time.sleep(pause)
 
     def finish(self, timeout: float = 60) -> tuple[int, str, str]:
@@ -82,15 +85,17 @@ def no_temporary_files(folder: Path) -> bool:
     return not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_ctrl_c_saves_what_was_learned(offline_env: dict[str, str],
-                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum, exit_code", [(signal.SIGINT, INTERRUPTED),
+                                               (signal.SIGTERM, TERMINATED)])
+def test_ctrl_c_or_sigterm_saves_what_was_learned(offline_env: dict[str, str], tmp_path: Path,
+                                                  signum: int, exit_code: int) -> None:
     models = tmp_path / "models"
     out = models / "long.npz"
     run = Training(offline_env, tmp_path, "--epochs", 500, "--out", out)
     run.wait_for("epoch   1/500")
-    run.interrupt()
+    run.interrupt(signum=signum)
     code, stdout, stderr = run.finish()
-    assert code == INTERRUPTED, stderr
+    assert code == exit_code, stderr
     assert "Traceback" not in stderr
     assert "Interrupted: stopped on request" in stdout
     assert "saved what was learned so far" in stdout
@@ -123,6 +128,21 @@ def test_ctrl_c_twice_never_breaks_an_existing_model(offline_env: dict[str, str]
     else:
         assert model.card.stop_reason == "interrupted"
     assert no_temporary_files(out.parent)
+
+
+def test_a_second_sigterm_ends_at_once_with_143(offline_env: dict[str, str],
+                                                tmp_path: Path) -> None:
+    out = tmp_path / "m.npz"
+    run = Training(offline_env, tmp_path, "--epochs", 500, "--out", out)
+    run.wait_for("epoch   1/500")
+    run.interrupt(times=2, signum=signal.SIGTERM)
+    code, _, stderr = run.finish()
+    assert code in (TERMINATED, -signal.SIGTERM), stderr  # -15: the second came after main()
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if "error" in line]
+    assert errors in ([], ["digitnet: error: terminated"]), stderr
+    assert code == TERMINATED or not errors
+    assert no_temporary_files(tmp_path)
 
 
 @pytest.mark.mnist

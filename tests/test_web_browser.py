@@ -4,7 +4,9 @@ A network trained for one epoch on the real MNIST is served on a free loopback p
 draws a 7 with mouse events on the canvas, waits for the answer, checks the layers were drawn,
 clicks a hidden neuron and waits for its weight map. Skips with the reason when MNIST, Playwright
 or Chromium is missing (``.ci/run`` installs Debian's chromium). With DIGITNET_SAVE_SCREENSHOT=1
-the screenshot is also copied to docs/screenshot.png for the README.
+the screenshot is also copied to docs/screenshot.png for the README. The ``page`` fixture (a
+fresh Chromium page on this module's ``server_url``, failing on any console error) is in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -19,20 +21,9 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.mnist]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # A 7 on the 280x280 pad, as fractions of its side: the bar, then the stem.
 SEVEN = [(0.28, 0.22), (0.72, 0.22), (0.45, 0.82)]
-
-
-def chromium_path() -> str:
-    """Debian's chromium (or $DIGITNET_CHROMIUM); skips the test when there is none."""
-    path = os.environ.get("DIGITNET_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).is_file():
-        pytest.skip("Chromium not found: apt-get install chromium (or set DIGITNET_CHROMIUM)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -63,25 +54,6 @@ def server_url(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert note is None, note
     with background_server(create_app(model, test_set, test_set_name=name)) as url:
         yield url
-
-
-@pytest.fixture
-def page(server_url: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    executable = chromium_path()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1480, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: errors.append(message.text)
-                    if message.type == "error" else None)
-            page.goto(server_url + "/")
-            yield page
-            assert not errors, f"JavaScript or console errors on the page: {errors}"
-        finally:
-            browser.close()
 
 
 def on_pad(page: Any, strokes: list[tuple[float, float]]) -> list[tuple[float, float]]:

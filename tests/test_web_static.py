@@ -17,17 +17,21 @@ STATIC = Path(__file__).resolve().parents[1] / "src/digitnet/web/static"
 MODULES = sorted(STATIC.glob("*.js"))
 HTML_PARSERS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
                 "createContextualFragment", "DOMParser")
-IMPORT = re.compile(r'^import\s+(?:\{([^}]*)\}|\*\s+as\s+\w+)\s+from\s+"\./([\w-]+\.js)";',
-                    re.MULTILINE)
+IMPORT = re.compile(
+    r'^import\s+(?:\{([^}]*)\}|\*\s+as\s+\w+|(\w+))\s+from\s+"\./([\w/.-]+\.js)";', re.MULTILINE)
+VENDOR = STATIC / "vendor"  # third-party modules, copied unchanged (see vendor/*/README.md)
 
 
 def test_the_page_loads_its_modules() -> None:
     page = (STATIC / "index.html").read_text()
     assert '<script type="module" src="/static/main.js"></script>' in page
     assert page.count("<script") == 1
+    for stylesheet in re.findall(r'<link rel="stylesheet" href="/static/([^"]+)">', page):
+        assert (STATIC / stylesheet).is_file(), stylesheet
     assert {path.name for path in MODULES} >= {"main.js", "api.js", "dom.js", "pad.js",
                                                "network-view.js", "neuron-panel.js",
-                                               "test-browser.js"}
+                                               "test-browser.js", "training-panel.js",
+                                               "charts.js", "training-state.js"}
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda path: path.name)
@@ -43,9 +47,14 @@ def test_imports_name_modules_and_exports_that_exist(module: Path) -> None:
     imports = IMPORT.findall(text)
     statements = re.findall(r"^import\b", text, re.MULTILINE)
     assert len(imports) == len(statements), f"{module.name}: an import this test cannot read"
-    for names, target in imports:
+    for names, default, target in imports:
         source = STATIC / target
         assert source.is_file(), f"{module.name} imports {target}, which does not exist"
+        if default:  # only from a vendored library, which must export a default
+            assert source.is_relative_to(VENDOR), f"{module.name}: a default import from {target}"
+            assert re.search(r"^export (?:default|\{ \w+ as default \})", source.read_text(),
+                             re.MULTILINE), f"{target} exports no default"
+            continue
         exported = set(re.findall(r"^export (?:async )?(?:function|class|const) (\w+)",
                                   source.read_text(), re.MULTILINE))
         for name in filter(None, (part.strip() for part in names.split(","))):

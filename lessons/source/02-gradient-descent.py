@@ -20,7 +20,7 @@
 # 1. compute the cost of one example, then of the whole training set;
 # 2. look at the gradient as a list of 13,002 nudges: their signs, and their sizes;
 # 3. walk downhill on a slice of the cost with just two weights free, where you can see the
-#    landscape; then with all 13,002;
+#    landscape; then with all 13,002, on a plane through them (`digitnet.explain.landscape`);
 # 4. compare full-batch gradient descent with stochastic gradient descent on mini-batches;
 # 5. try a learning rate that is too small, one that is right, and one that is too large;
 # 6. see what the trained network does with random noise, and what it "thinks" a digit looks
@@ -39,6 +39,7 @@ import numpy as np
 
 from digitnet import PRESETS, Network, accuracy, one_hot, train
 from digitnet.data import load_dataset
+from digitnet.explain import landscape
 
 beside_checkout = Path("..", "..", "shared", "data", "mnist")  # seen from this lessons/ folder
 data = load_dataset("default", data_dir=beside_checkout if beside_checkout.is_dir() else None,
@@ -213,9 +214,9 @@ def cost_at(u, v):
 
 us = np.linspace(start[0] - 8, start[0] + 8, 31)
 vs = np.linspace(start[1] - 8, start[1] + 8, 31)
-landscape = np.array([[cost_at(u, v) for u in us] for v in vs])  # (31, 31): rows are v
+slice_costs = np.array([[cost_at(u, v) for u in us] for v in vs])  # (31, 31): rows are v
 print(f"the two weights start at {start[0]:.2f} and {start[1]:.2f}; the cost on this slice "
-      f"ranges from {landscape.min():.3f} to {landscape.max():.3f}")
+      f"ranges from {slice_costs.min():.3f} to {slice_costs.max():.3f}")
 
 # %% [markdown]
 # Gradient descent from the starting point: compute the gradient, and move the two free weights
@@ -239,7 +240,7 @@ def descend(eta, steps=30):
 
 paths = {eta: descend(eta) for eta in (5.0, 100.0, 400.0)}
 figure, axes = plt.subplots(1, 2, figsize=(13, 5))
-shading = axes[0].contourf(us, vs, landscape, levels=30, cmap="viridis")
+shading = axes[0].contourf(us, vs, slice_costs, levels=30, cmap="viridis")
 figure.colorbar(shading, ax=axes[0], label="cost")
 for (eta, path), name in zip(paths.items(), ("too small", "about right", "too large")):
     axes[0].plot(path[:, 0], path[:, 1], "o-", markersize=3, label=f"eta {eta:g}: {name}")
@@ -260,15 +261,57 @@ assert right < small and right < large  # and the middle learning rate did best
 # With a good one it rolls in and settles. With a large one each step overshoots: it jumps across
 # the valley, or out of it, and the cost goes up and down instead of falling.
 #
-# ## 5. All 13,002 at once: full batch against mini-batches
+# ### The same walk with all 13,002 free: a plane through the landscape
 #
-# Now free every parameter: `w <- w - eta dC/dw` for all of them, with the gradient from
-# `net.gradients`. That is the whole of gradient descent, here in five lines. **Full-batch**
-# descent computes the gradient over all the training examples before each step. **Stochastic**
-# gradient descent (SGD) shuffles the examples, cuts them into mini-batches of 10, and takes a
-# step after each mini-batch, using the gradient of those 10 alone: a rougher estimate of the
-# true gradient, but 200 steps for the price of one. Compare them on 2,000 examples, from the
-# same random start, counting passes over the data (*epochs*).
+# Two weights were a slice we chose. When every parameter moves, the walk goes through 13,002
+# dimensions, and no picture holds them, but a **plane** through the starting point does. Lay
+# all the weights and biases end to end in one long vector `theta` (as the gradient in
+# section 3), pick two directions `d_1` and `d_2` in that space, and the cost is again a function
+# of two numbers:
+#
+#     C(alpha, beta) = C(theta_0 + alpha d_1 + beta d_2)
+#
+# `digitnet.explain.landscape(net, X, labels, learning_rate, mini_batch_size, steps)` draws it.
+# From the network it walks downhill twice, on copies, `steps` steps each, every parameter at
+# once: **full-batch** gradient descent (the gradient over all the examples at every step) and
+# **SGD** on mini-batches (the gradient of just 10 examples, another 10 at each step; more on it
+# in section 5). For `d_1` and `d_2` it takes the two directions the walks move along the most,
+# so that they lie nearly in the plane, and computes the cost on a grid over it. It returns:
+#
+# * `alphas` and `betas`: the grid's coordinates along `d_1` and `d_2` (the network is at 0, 0);
+# * `costs[i, j]`: the cost at (`alphas[j]`, `betas[i]`) over all the examples;
+# * `walks`: the two walks, each with its `name`, its `coordinates` on the plane (one row per
+#   point, from 0, 0) and its `costs` (the true cost at each point).
+
+# %%
+plane = landscape(net, X, data.y_train[:500], learning_rate=3.0, mini_batch_size=10, steps=30)
+full_walk, sgd_walk = plane.walks
+print(f"a {plane.costs.shape[0]} x {plane.costs.shape[1]} grid of costs from "
+      f"{plane.costs.min():.3f} to {plane.costs.max():.3f}")
+
+figure, axes = plt.subplots(1, 2, figsize=(13, 5))
+shading = axes[0].contourf(plane.alphas, plane.betas, plane.costs, levels=30, cmap="viridis")
+figure.colorbar(shading, ax=axes[0], label="cost")
+for walk, style in zip(plane.walks, ("o-", ".-")):
+    axes[0].plot(walk.coordinates[:, 0], walk.coordinates[:, 1], style, markersize=3,
+                 label=walk.name)
+    axes[1].plot(walk.costs, style, markersize=3, label=walk.name)
+    print(f"{walk.name}: cost {walk.costs[0]:.4f} -> {walk.costs[-1]:.4f}, "
+          f"{np.sum(np.diff(walk.costs) > 0)} steps uphill")
+axes[0].set(title="The cost on a plane through all 13,002 parameters", xlabel="alpha (d_1)",
+            ylabel="beta (d_2)")
+axes[1].set(xlabel="step", ylabel="cost", title="The cost along each walk")
+axes[0].legend(loc="lower left")
+axes[1].legend()
+plt.show()
+assert (np.diff(full_walk.costs) <= 1e-6).all()  # full batch, a small step: never uphill
+assert (np.diff(sgd_walk.costs) > 0).any()       # SGD stumbles
+assert full_walk.costs[-1] < full_walk.costs[0] and sgd_walk.costs[-1] < sgd_walk.costs[0]
+
+# %% [markdown]
+# **By hand.** The full-batch walk is nothing but `w <- w - eta dC/dw` for every parameter, with
+# the gradient from `net.gradients`: here it is in five lines, walked on another copy. Its costs
+# are the walk's, and the centre of the grid is the cost of the network we started from.
 
 
 # %%
@@ -279,6 +322,36 @@ def step_downhill(network, X, Y, eta):
         w -= eta * dC_dw
 
 
+walker = net.copy()
+by_hand = [walker.cost_value(X, Y)]
+for _ in range(30):
+    step_downhill(walker, X, Y, eta=3.0)
+    by_hand.append(walker.cost_value(X, Y))
+centre = len(plane.alphas) // 2
+print(f"cost after 30 steps: by hand {by_hand[-1]:.6f}, landscape's walk "
+      f"{full_walk.costs[-1]:.6f}; grid centre {plane.costs[centre, centre]:.6f}, the network "
+      f"{net.cost_value(X, Y):.6f}")
+assert np.allclose(by_hand, full_walk.costs, rtol=1e-4)
+assert np.isclose(plane.costs[centre, centre], net.cost_value(X, Y), rtol=1e-5)
+
+# %% [markdown]
+# The full-batch walk goes smoothly downhill and never up. The SGD walk stumbles, uphill now and
+# then, since each step follows only 10 examples; yet it ends nearly as low, and each of its steps
+# looked at 10 examples instead of 500: fifty times less work. (The walks are not exactly in the
+# plane, only close to it, so the colour under a point is near its cost, not always equal.)
+#
+# ## 5. All 13,002 at once: full batch against mini-batches
+#
+# On the plane the two walks were compared step for step, but their steps do not cost the same.
+# **Full-batch** descent computes the gradient over all the training examples before each step.
+# **Stochastic** gradient descent (SGD) shuffles the examples, cuts them into mini-batches of 10,
+# and takes a step after each mini-batch, using the gradient of those 10 alone: a rougher estimate
+# of the true gradient, but 200 steps for the price of one. Compare them at equal work, on 2,000
+# examples, from the same random start, counting passes over the data (*epochs*), with
+# `step_downhill` from above.
+
+
+# %%
 X, labels = data.x_train[:2000], data.y_train[:2000]
 Y = one_hot(labels)
 rng = np.random.default_rng(0)

@@ -19,9 +19,14 @@
 #
 # 1. one example's wishes for the output layer;
 # 2. the three ways to raise a neuron's activation;
-# 3. adding up the wishes of all output neurons, to get wishes for the layer before;
+# 3. adding up the wishes of all output neurons, to get wishes for the layer before, and taking
+#    one step with the wishes of this one example;
 # 4. averaging the wishes of many examples;
 # 5. checking that this is exactly the gradient, and why a mini-batch's wishes are good enough.
+#
+# Sections 1 to 4 compute each step twice: by `digitnet.explain`, which tells this story as data
+# (the numbers the web page's panels show), and by hand, with a few lines of NumPy beside it and
+# an assertion that the two agree.
 #
 # **The data.** As before: MNIST from `../shared/data/mnist` beside your checkout or from
 # `$DIGITNET_DATA_DIR`, else the 5,000-digit sample that ships with digitnet's dependencies,
@@ -35,6 +40,7 @@ import numpy as np
 
 from digitnet import PRESETS, Network, check_gradients, one_hot, train
 from digitnet.data import load_dataset
+from digitnet.explain import batch_wishes, neuron_wishes, nudges, one_step
 
 beside_checkout = Path("..", "..", "shared", "data", "mnist")  # seen from this lessons/ folder
 data = load_dataset("default", data_dir=beside_checkout if beside_checkout.is_dir() else None,
@@ -64,13 +70,23 @@ print(net)
 # should go up, the nine others down, and **in proportion to how far each is from its target**.
 # With digitnet's cost `C = (1/2) sum_j (a_j - y_j)^2` the wished change of output j is
 # `-(dC/da_j) = y_j - a_j`.
+#
+# `nudges(net, x, label)` returns what one example wishes: its `cost`, the network's `outputs`
+# a, the `wanted` outputs y (1 for the right digit, 0 elsewhere), the `output_nudges` (the wished
+# change of every output, `-(dC/da)`) and the `errors` of every layer (below).
 
 # %%
 x = data.x_train[data.y_train == 2][0]
+told = nudges(net, x, 2)
+a, wish = told.outputs, told.output_nudges  # (10,) each
+
+# By hand: the forward pass, then y - a.
 y = one_hot(np.array([2]))[0]
 forward = net.forward(x[np.newaxis])  # every layer's z and a, for a batch of one
-a = forward.output[0]
-wish = y - a                         # -(dC/da): the wished change of each output
+assert np.allclose(a, forward.output[0]) and np.array_equal(told.wanted, y)
+assert np.allclose(wish, y - forward.output[0])
+assert np.isclose(told.cost, 0.5 * np.sum((forward.output[0] - y) ** 2))
+print(f"the cost of this 2: {told.cost:.4f}")
 
 figure, axes = plt.subplots(1, 2, figsize=(11, 3), gridspec_kw={"width_ratios": [1, 4]})
 axes[0].imshow(x.reshape(28, 28), cmap="gray")
@@ -91,11 +107,13 @@ assert wish[2] > 0 and (np.delete(wish, 2) < 0).all()
 # scaled by how strongly `z_j` moves `a_j`: the slope `sigma'(z_j) = a_j (1 - a_j)`. A neuron
 # that is almost exactly 0 or 1 hardly moves whatever `z_j` does, so its wish counts for little.
 # This is the **error** of each output neuron, `delta_j = dC/dz_j` (the wish with its sign
-# flipped: a positive delta means "lower z"). `net.output_error` computes it.
+# flipped: a positive delta means "lower z"). `told.errors` holds it for every layer, the output
+# layer last; by hand it is the wish times the slope, and `net.output_error` computes it too.
 
 # %%
-delta_L = net.output_error(forward, y[np.newaxis])[0]  # (10,)
-assert np.allclose(delta_L, -wish * a * (1 - a))
+delta_L = told.errors[L]  # (10,): the output layer's errors
+assert np.allclose(delta_L, -wish * a * (1 - a))                        # by hand
+assert np.allclose(delta_L, net.output_error(forward, y[np.newaxis])[0])  # the network's BP1
 print("delta = dC/dz:", np.round(delta_L, 4))
 
 # %% [markdown]
@@ -141,16 +159,45 @@ plt.show()
 
 # %% [markdown]
 # These are exactly the partial derivatives: `dz/db = 1`, `dz/dw_k = a_k`, `dz/da_k = w_k`. Times
-# the error delta of the neuron, they give the cost's slopes, and for the weights the network
-# computes just that: for this one example, `dC/dw_k = delta a_k`. `net.backward` takes the
-# output errors and returns, layer by layer, the errors (`.delta`) and what the layer received
-# (`.inputs`), and from those the gradient (`.weights`, `.biases`).
+# the error delta of the neuron, they give the cost's slopes, and with the sign flipped, the
+# example's wishes. `neuron_wishes(net, x, label, layer, neuron)` returns the three ways for one
+# neuron (layers are counted 1 to 3 here, the output layer is 3):
+#
+# * `bias_nudge`: the wished change of its bias, `-delta`;
+# * `weight_nudges`: the weights it wants changed the most, as pairs (k, `-delta a_k`), the
+#   largest first;
+# * `activation_nudges`: the wished change of every activation of the layer before,
+#   `-w_k delta` (one per hidden neuron; section 3 adds them up).
+
+# %%
+raise_2 = neuron_wishes(net, x, 2, layer=3, neuron=2, top=5)
+print(f"output 2: delta {raise_2.delta:+.4f}, so it wants its bias changed by "
+      f"{raise_2.bias_nudge:+.4f}")
+print("the five weights it most wants changed (k, wish):",
+      [(k, round(wish_k, 4)) for k, wish_k in raise_2.weight_nudges])
+print("its wished changes of the 16 hidden activations:",
+      np.round(raise_2.activation_nudges, 4))
+# By hand: the three slopes times delta, with the sign flipped.
+d = delta_L[2]
+assert np.isclose(raise_2.delta, d) and np.isclose(raise_2.bias_nudge, -d)
+assert np.allclose([wish_k for _, wish_k in raise_2.weight_nudges],
+                   [-d * a_prev[k] for k, _ in raise_2.weight_nudges])
+assert [k for k, _ in raise_2.weight_nudges] == list(np.argsort(-a_prev)[:5])  # brightest first
+assert np.allclose(raise_2.activation_nudges, -d * w)
+
+# %% [markdown]
+# The network computes the same slopes when it learns: for this one example the slope of the
+# cost for weight k is `dC/dw_k = delta a_k`, the weight's wish with the sign flipped.
+# `net.backward` takes the output errors and returns, layer by layer, the errors (`.delta`) and
+# what the layer received (`.inputs`), and from those the gradient (`.weights`, `.biases`).
 
 # %%
 gradient = net.backward(forward, net.output_error(forward, y[np.newaxis]))
 last = gradient.layers[L]
 assert np.allclose(last.weights[2], delta_L[2] * a_prev)  # dC/dw_k = delta a_k
 assert np.allclose(last.biases[2], delta_L[2])           # dC/db = delta
+for k, wish_k in raise_2.weight_nudges:
+    assert np.isclose(-last.weights[2, k], wish_k)       # the wishes, signs flipped
 print("dC/dw for the 16 weights into output 2:", np.round(last.weights[2], 4))
 
 # %% [markdown]
@@ -161,11 +208,19 @@ print("dC/dw for the 16 weights into output 2:", np.round(last.weights[2], 4))
 # the hidden neurons that feed it positively and less of those that feed it negatively; an output
 # that should go down wants the opposite. A hidden neuron gets all ten wishes at once, and they
 # **add up**. (Outputs that are already right and sure have tiny errors: their rows are pale.)
+#
+# `neuron_wishes` for output j gives its wishes for the hidden neurons as `activation_nudges`,
+# and the wishes of all ten outputs added up as `summed_nudges`.
 
 # %%
+every_output = [neuron_wishes(net, x, 2, layer=3, neuron=j) for j in range(10)]
+wishes = np.array([output.activation_nudges for output in every_output])  # (10, 16): j's for k
+total = every_output[2].summed_nudges       # (16,): the wish for each hidden neuron
+
+# By hand: -w_jk delta_j for every output j and hidden neuron k, then the sum over j.
 W = net.weights[L]                          # (10, 16): w_jk, output j, hidden k
-wishes = -W * delta_L[:, np.newaxis]        # (10, 16): output j's wish for hidden k
-total = wishes.sum(axis=0)                  # (16,): the wish for each hidden neuron
+assert np.allclose(wishes, -W * delta_L[:, np.newaxis])
+assert np.allclose(total, wishes.sum(axis=0))
 
 figure, axes = plt.subplots(2, 1, figsize=(10, 6), gridspec_kw={"height_ratios": [3, 1.4]})
 limit = np.abs(wishes).max()
@@ -189,19 +244,60 @@ plt.show()
 assert np.allclose(-total, W.T @ delta_L)
 delta_hidden = -total * a_prev * (1 - a_prev)  # times sigma'(z) = a (1 - a)
 assert np.allclose(delta_hidden, gradient.layers[L - 1].delta[0])
+assert np.allclose(delta_hidden, told.errors[L - 1])  # the errors nudges() gave in section 1
 print("errors of the last hidden layer, from the wishes:", np.round(delta_hidden, 4))
 print("errors from net.backward:                       ",
       np.round(gradient.layers[L - 1].delta[0], 4))
 
 # %% [markdown]
+# ### Take one step
+#
+# The wishes of this 2 for every weight and bias, all 13,002 of them, are minus the gradient of
+# its own cost. Grant them: one step of gradient descent, `w <- w - eta dC_x/dw` for every
+# parameter, with the learning rate `eta = 3` of the video's recipe. `one_step(net, x, label,
+# learning_rate)` takes it on a copy of the network (the network itself does not change) and
+# returns the cost of the example before and after (`cost_before`, `cost_after`), the outputs
+# before and after (`outputs_before`, `outputs_after`) and the stepped copy (`network`).
+
+# %%
+step = one_step(net, x, 2, learning_rate=3.0)
+print(f"the cost of this 2: {step.cost_before:.4f} before the step, {step.cost_after:.4f} after; "
+      f"output 2 went from {step.outputs_before[2]:.3f} to {step.outputs_after[2]:.3f}")
+assert step.cost_after < step.cost_before and step.outputs_after[2] > step.outputs_before[2]
+
+# By hand: the gradient of this one example, and every parameter moved against it.
+by_hand = net.copy()
+for parameter, slope in zip(by_hand.parameters(),
+                            [g for pair in net.gradients(x[np.newaxis], y[np.newaxis])
+                             for g in pair]):  # W_0, b_0, W_1, b_1, W_2, b_2
+    parameter -= 3.0 * slope
+for mine, theirs in zip(by_hand.parameters(), step.network.parameters()):
+    assert np.allclose(mine, theirs)
+assert np.isclose(by_hand.cost_value(x[np.newaxis], y[np.newaxis]), step.cost_after)
+
+others = data.x_train[:100][data.y_train[:100] != 2]  # the digits of the next section, not 2s
+lean = net.feedforward(others)[:, 2].mean(), step.network.feedforward(others)[:, 2].mean()
+print(f"on {len(others)} other digits, the mean of output 2 went from {lean[0]:.3f} to "
+      f"{lean[1]:.3f}")
+assert lean[1] > lean[0]
+
+figure, axis = plt.subplots(figsize=(8, 3))
+axis.bar(digits - 0.2, step.outputs_before, width=0.4, label="before the step")
+axis.bar(digits + 0.2, step.outputs_after, width=0.4, label="after")
+axis.set(xticks=digits, xlabel="output neuron", title="One step on this 2's wishes")
+axis.legend()
+plt.show()
+
+# %% [markdown]
 # ## 4. Averaging over examples
 #
-# So far one 2 has had its say. But it wants the network to get better at *this* 2, at any
-# cost to the others: left alone, it would make the network call everything a 2. Every training
-# example has its own wishes for every weight and bias, and the change the network actually
-# makes is their **average**. Here are the wishes of 100 examples for the 160 weights of the
-# output layer: each example's `dC_x/dw_jk = delta_j a_k`, from the `delta` and `inputs` that
-# `net.backward` keeps for every example of a batch.
+# The step did what this 2 wished: its cost fell, and the network is surer that it is a 2. But it
+# also leans towards 2 on the other digits. One example wants the network to get better at
+# *this* 2, at any cost to the others: left alone, it would make the network call everything
+# a 2. Every training example has its own wishes for every weight and bias, and the change the
+# network actually makes is their **average**. Here are the wishes of 100 examples for the 160
+# weights of the output layer: each example's `dC_x/dw_jk = delta_j a_k`, from the `delta` and
+# `inputs` that `net.backward` keeps for every example of a batch.
 
 # %%
 X, labels = data.x_train[:100], data.y_train[:100]
@@ -216,23 +312,52 @@ assert np.allclose(average, last.weights)  # the average of the wishes IS the gr
 
 examples = [int(np.flatnonzero(labels == 2)[0]), int(np.flatnonzero(labels == 7)[0])]
 figure, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-for axis, (title, nudges) in zip(axes, (
+for axis, (title, wished) in zip(axes, (
         (f"a {labels[examples[0]]} wishes", -each[examples[0]]),
         (f"a {labels[examples[1]]} wishes", -each[examples[1]]),
         ("the average of all 100", -average))):
-    limit = np.abs(nudges).max()
-    axis.imshow(nudges, cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
+    limit = np.abs(wished).max()
+    axis.imshow(wished, cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
     axis.set(title=title, xlabel="hidden neuron k", ylabel="output neuron j", yticks=digits)
 figure.suptitle("Wished changes of the output layer's weights (green: up, red: down)")
 plt.show()
 
-print("wished changes of the weights from hidden neurons 0, 1, 2 into output 2:")
-for i in [*examples, 0, 1, 2]:
-    print(f"  example {i:2d} (a {labels[i]}):  " + "  ".join(f"{-each[i, 2, k]:+.5f}"
-                                                         for k in range(3)))
-print("  the average of all 100: " + "  ".join(f"{-average[2, k]:+.5f}" for k in range(3)))
+# %% [markdown]
+# Look at one weight, the one from hidden neuron k into output 2 that the 100 examples want
+# changed the most on average. `batch_wishes(net, X, labels, layer, neuron, input)` returns every
+# example's wish for it (`nudges`, one per example), their `average`, and the mini-batch
+# `gradient` that backpropagation computes on the whole batch at once: the average is minus the
+# gradient. (Without `input` it does the same for the neuron's bias.)
+
+# %%
+k = int(np.argmax(np.abs(average[2])))
+one_weight = batch_wishes(net, X, labels, layer=3, neuron=2, input=k)
+print(f"the weight from hidden neuron {k} into output 2: the wishes of the 2s average "
+      f"{one_weight.nudges[labels == 2].mean():+.5f}, of the other digits "
+      f"{one_weight.nudges[labels != 2].mean():+.5f}; all 100: {one_weight.average:+.5f}, "
+      f"and the gradient is {one_weight.gradient:+.5f}")
+# By hand: each example's delta_2 a_k from net.backward, with the sign flipped, and their mean.
+assert np.allclose(one_weight.nudges, -each[:, 2, k])
+assert np.isclose(one_weight.average, -average[2, k])
+assert np.isclose(one_weight.gradient, last.weights[2, k])
+assert np.isclose(one_weight.average, -one_weight.gradient)
+
+figure, axis = plt.subplots(figsize=(8, 3))
+spread = np.random.default_rng(0).uniform(-0.2, 0.2, len(labels))  # to see every point
+axis.scatter(labels + spread, one_weight.nudges, s=12,
+             c=np.where(one_weight.nudges > 0, "tab:green", "tab:red"))
+axis.axhline(one_weight.average, color="black", linewidth=1,
+             label=f"the average: {one_weight.average:+.4f}")
+axis.set(xticks=digits, xlabel="the example's digit", ylabel="wished change",
+         title=f"100 examples' wishes for the weight from hidden neuron {k} into output 2")
+axis.legend()
+plt.show()
 
 # %% [markdown]
+# The 2s pull this weight one way and the other digits the other, some of them hard (often those
+# the network was closest to taking for a 2): the network moves it by the average of that tug of
+# war.
+#
 # The first layer tells the same story in pictures. The wish of one example for the 784 weights
 # of a first-layer neuron is `-delta_j x`: **the image itself**, scaled by how much (and which
 # way) the example wants that neuron to change. The average over 100 examples is that neuron's

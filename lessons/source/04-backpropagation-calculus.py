@@ -16,7 +16,8 @@
 # order of the video, each step checked against digitnet and against the definition of a
 # derivative:
 #
-# 1. a chain of one neuron per layer: `dC/dw = a_prev sigma'(z) 2(a - y)`, the chain rule;
+# 1. a chain of one neuron per layer: `dC/dw = a_prev sigma'(z) 2(a - y)`, the chain rule, by
+#    hand and with `digitnet.explain.chain_rule`;
 # 2. the same with indices, for a real 784-16-16-10 network and a real digit;
 # 3. the matrix form, the four equations BP1-BP4, checked against the numerical gradient;
 # 4. a network trained with nothing but those four equations and a loop.
@@ -34,6 +35,7 @@ import numpy as np
 
 from digitnet import PRESETS, Network, accuracy, numerical_gradients, one_hot, train
 from digitnet.data import load_dataset
+from digitnet.explain import chain_rule
 
 beside_checkout = Path("..", "..", "shared", "data", "mnist")  # seen from this lessons/ folder
 data = load_dataset("default", data_dir=beside_checkout if beside_checkout.is_dir() else None,
@@ -95,6 +97,30 @@ print(f"nudging w3 by +-{h:g} and measuring the cost: {numerical:.6f}")
 assert np.isclose(dC0_dw3, numerical, rtol=1e-6)
 
 # %% [markdown]
+# `digitnet.explain.chain_rule(network, x, label, layer, neuron, input)` does this for any one
+# connection (the weight from neuron `input` of layer `layer - 1` to neuron `neuron` of layer
+# `layer`) and returns the factors by name: `input_activation` (the `a^(2)` the weight
+# multiplies, `dz/dw`), `weighted_input` (`z^(3)`), `sigma_prime` (`sigma'(z^(3))`, `da/dz`),
+# `activation_gradient` (`dC/da^(3)`), their product `gradient` (`dC/dw`) and, beside it,
+# `numerical`, the central difference, computed with no chain rule at all.
+#
+# It uses digitnet's cost, which is **half** the video's: `C = (1/2)(a - y)^2`, whose derivative
+# is `a - y`, without the 2 (that is why the 1/2 is there). So its last factor and its gradient
+# are half of ours; the other factors are the same. (The network has one output, neuron 0, and
+# we wish it to be 1: the label is 0.)
+
+# %%
+rule = chain_rule(chain, x[0], 0, layer=3, neuron=0, input=0)
+print(f"dC/dw3 = {rule.input_activation:.4f} * {rule.sigma_prime:.4f} * "
+      f"{rule.activation_gradient:.4f} = {rule.gradient:.6f}; central difference "
+      f"{rule.numerical:.6f}")
+# By hand (the cell above): the same factors, and half of the video's last factor and gradient.
+assert np.isclose(rule.input_activation, a[2]) and np.isclose(rule.sigma_prime, sigma_prime(a[3]))
+assert np.isclose(rule.activation_gradient, dC0_da3 / 2)
+assert np.isclose(rule.gradient, dC0_dw3 / 2) and np.isclose(rule.numerical, numerical / 2)
+assert rule.relative_error < 1e-6  # the chain rule and the definition agree
+
+# %% [markdown]
 # Here is the cost as a function of `w^(3)` alone, and the line through the current point with
 # the slope the chain rule gave: it touches the curve, as a derivative should.
 
@@ -121,8 +147,8 @@ plt.show()
 # Going one layer further back, `a^(2)` influences the cost through `z^(3)` in the same way:
 # `dC0/da^(2) = w^(3) sigma'(z^(3)) 2(a^(3) - y)`, and from there `w^(2)` and `b^(2)` follow
 # with the same pattern, then `w^(1)` and `b^(1)`. Each step back multiplies one more weight and
-# one more `sigma'`. digitnet's quadratic cost is **half** the video's, `(1/2)(a - y)^2` (so that
-# its derivative is `a - y`, without the 2): its gradients are exactly half of these.
+# one more `sigma'`. With digitnet's cost, half the video's, every gradient is exactly half of
+# these: `net.gradients` and `chain_rule` both say so, layer by layer.
 
 # %%
 dC0_dz = {3: sigma_prime(a[3]) * dC0_da3}
@@ -134,8 +160,11 @@ for layer, (dw, db) in enumerate(by_hand, start=1):
     print(f"layer {layer}: dC0/dw = {dw:+.6f}, dC0/db = {db:+.6f}")
 
 digitnet_gradient = chain.gradients(x, y)  # [(dW, db), ...] of digitnet's half cost
-for (dw, db), (dW, dB) in zip(by_hand, digitnet_gradient):
+for layer, (dw, db), (dW, dB) in zip((1, 2, 3), by_hand, digitnet_gradient):
+    rule = chain_rule(chain, x[0], 0, layer=layer, neuron=0, input=0)
     assert np.isclose(dw / 2, dW[0, 0]) and np.isclose(db / 2, dB[0])
+    assert np.isclose(dw / 2, rule.gradient) and np.isclose(db / 2, rule.error)  # dC/db = dC/dz
+    assert rule.relative_error < 1e-6
 print("digitnet's gradients are exactly half of these, layer by layer")
 
 # %% [markdown]
@@ -178,6 +207,28 @@ for layer, (dW, db) in enumerate(net.gradients(digit[np.newaxis], target[np.newa
     assert np.allclose(dC_dw[layer], dW) and np.allclose(dC_db[layer], db)
 count = sum(dC_dw[layer].size + dC_db[layer].size for layer in (1, 2, 3))
 print(f"{count:,} derivatives by loops over j and k: the same as net.gradients")
+
+# %% [markdown]
+# `chain_rule` gives the three factors of any one of these 12,960 chains (one per weight), with
+# the central difference beside them. Here is one connection in each layer: into the right
+# digit's output from the brightest neuron of the last hidden layer, into hidden neuron 0 of
+# layer 2 from the brightest of layer 1, and into hidden neuron 0 of layer 1 from the brightest
+# pixel. At the output `dC/da_j = a_j - y_j`; in the layers before it is the sum over the
+# layer after, the chains continued, as in the loops above.
+
+# %%
+assert sum(matrix.size for matrix in net.weights) == 12_960
+print("layer   j    k |   a_k    sigma'(z_j)   dC/da_j  |   dC/dw_jk     central difference")
+for layer, j in ((3, label), (2, 0), (1, 0)):
+    k = int(np.argmax(A[layer - 1]))
+    rule = chain_rule(net, digit, label, layer=layer, neuron=j, input=k)
+    print(f"{layer:5d} {j:3d} {k:4d} | {rule.input_activation:6.3f}  {rule.sigma_prime:10.4f}  "
+          f"{rule.activation_gradient:+10.6f} | {rule.gradient:+.8f}  {rule.numerical:+.8f}")
+    # By hand: the factors and the product from the loops above.
+    assert np.isclose(rule.input_activation, A[layer - 1][k])
+    assert np.isclose(rule.sigma_prime, sigma_prime(A[layer][j]))
+    assert np.isclose(rule.activation_gradient, dC_da[layer][j])
+    assert np.isclose(rule.gradient, dC_dw[layer][j, k]) and rule.relative_error < 1e-6
 
 # %% [markdown]
 # ## 3. The matrix form: BP1-BP4

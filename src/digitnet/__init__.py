@@ -10,6 +10,7 @@ from .architecture import Architecture
 from .config import TrainingConfig
 from .costs import COSTS, Cost
 from .errors import (
+    CheckpointError,
     ConfigError,
     DataError,
     DigitnetError,
@@ -30,14 +31,16 @@ from .presets import PRESETS
 from .schedules import SCHEDULES
 from .targets import one_hot
 from .training import mini_batches, train
+from .training_state import TrainingState
 from .version import __version__
 
 __all__ = [
     "ACTIVATIONS", "COSTS", "INITIALIZERS", "OPTIMIZERS", "PRESETS", "SCHEDULES", "SGD",
-    "Activation", "Adam", "Architecture", "ConfigError", "Cost", "DataError", "DigitnetError",
-    "DivergenceError", "DownloadError", "EpochRecord", "Evaluation", "ForwardPass", "Gradient",
-    "GradientCheck", "History", "ImageError", "InputError", "LayerGradient", "ModelFileError",
-    "Momentum", "Nesterov", "Network", "Progress", "StopReason", "TrainingConfig",
-    "__version__", "accuracy", "check_gradients", "confusion_matrix", "evaluate",
-    "mini_batches", "numerical_gradients", "one_hot", "train",
+    "Activation", "Adam", "Architecture", "CheckpointError", "ConfigError", "Cost", "DataError",
+    "DigitnetError", "DivergenceError", "DownloadError", "EpochRecord", "Evaluation",
+    "ForwardPass", "Gradient", "GradientCheck", "History", "ImageError", "InputError",
+    "LayerGradient", "ModelFileError", "Momentum", "Nesterov", "Network", "Progress",
+    "StopReason", "TrainingConfig", "TrainingState", "__version__", "accuracy",
+    "check_gradients", "confusion_matrix", "evaluate", "mini_batches", "numerical_gradients",
+    "one_hot", "train",
 ]

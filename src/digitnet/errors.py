@@ -31,6 +31,10 @@ class ModelFileError(DigitnetError):
     """A model file that cannot be read or fails validation."""
 
 
+class CheckpointError(DigitnetError):
+    """A checkpoint that cannot be read, fails validation, or belongs to another run."""
+
+
 class DivergenceError(DigitnetError, ArithmeticError):
     """Training produced a non-finite cost; the last good parameters were kept."""
 

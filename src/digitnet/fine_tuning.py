@@ -6,6 +6,10 @@ the weights towards the new digits only. So the new digits are mixed into a samp
 original training images, repeated so that they make about ``OWN_SHARE`` of the mix, and the
 network is trained on the mix for a few epochs with a smaller learning rate: each mini-batch
 then holds both kinds, and each step keeps the old digits right while learning the new ones.
+
+A quarter of one's digits (``HELD_OUT``) is kept out of the mix (:func:`hold_out`), so that the
+accuracy on them, before and after, measures how well the network reads that handwriting, not
+how well it remembers the very pictures it learned from.
 """
 
 from __future__ import annotations
@@ -21,6 +25,24 @@ OWN_SHARE = 0.2  # the share of the user's digits in the mix
 BASE_IMAGES = 12_000  # original training images in the mix
 EPOCHS = 5
 LEARNING_RATE_FACTOR = 0.1  # the fine-tuning learning rate, as a share of the original one
+HELD_OUT = 0.25  # the share of one's digits kept out of fine-tuning, to measure it
+MIN_DIGITS = 4
+
+
+def hold_out(own: tuple[Array, NDArray[np.integer]], rng: np.random.Generator,
+             share: float = HELD_OUT
+             ) -> tuple[tuple[Array, NDArray[np.integer]], tuple[Array, NDArray[np.integer]]]:
+    """Split own = (X (m, n), labels (m,)) at random into (to learn from, held out), the held
+    out part max(1, round(share m)) images. Raises InputError for fewer than ``MIN_DIGITS``."""
+    x, y = own
+    m = len(y)
+    if m < MIN_DIGITS or len(x) != m:
+        raise InputError(f"fine-tuning needs at least {MIN_DIGITS} of your digits with one "
+                         f"label each (some to learn from, some to measure on), got {m}")
+    order = rng.permutation(m)  # (m,)
+    held = order[:max(1, round(share * m))]
+    learn = order[len(held):]
+    return (x[learn], y[learn]), (x[held], y[held])
 
 
 def mix(own: tuple[Array, NDArray[np.integer]], base: tuple[Array, NDArray[np.integer]],

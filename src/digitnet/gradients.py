@@ -9,20 +9,19 @@ last two equations turn those errors into the gradient::
     BP4  dC/dW^l = (1/m) sum_x delta^l_x (a^{l-1}_x)^T      a sum of outer products
 
 With examples in rows, BP4 is one matrix product: ``delta.T @ inputs / m``. A ``LayerGradient``
-keeps the two factors and forms the product when it is first asked for, so plain gradient
-descent can scale the small factor delta by eta instead of the large product (see ``SGD``).
+keeps the two factors and forms the product when it is asked for, so plain gradient descent can
+scale the small factor delta by eta instead of the large product (see ``SGD``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from .activations import Array
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerGradient:
     """One layer's part of the gradient, for a batch of m examples.
 
@@ -42,16 +41,19 @@ class LayerGradient:
         """The number of examples."""
         return int(self.delta.shape[0])
 
-    @cached_property
+    @property
     def weights(self) -> Array:
-        """dC/dW = (1/m) sum_x delta_x a_x^T (BP4), + lambda W with weight decay; (n_out, n_in)."""
+        """dC/dW = (1/m) sum_x delta_x a_x^T (BP4), + lambda W with weight decay; (n_out, n_in).
+
+        Computed on each access: read it once.
+        """
         gradient: Array = (self.delta * (1.0 / self.m)).T @ self.inputs  # (n_out, n_in)
         if self.weight_decay:
             assert self.decayed is not None
             gradient += self.weight_decay * self.decayed  # d/dW (lambda/2) sum w^2 = lambda W
         return gradient
 
-    @cached_property
+    @property
     def biases(self) -> Array:
         """dC/db = (1/m) sum_x delta_x (BP3); (n_out,). Biases are never decayed."""
         gradient: Array = self.delta.mean(axis=0)  # (n_out,)

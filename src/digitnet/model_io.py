@@ -82,19 +82,42 @@ def save_model(path: str | Path, network: Network, card: ModelCard | None = None
 
 
 def write_atomically(path: Path, arrays: dict[str, Any]) -> None:
-    """``np.savez`` into a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """``np.savez`` into a temporary file beside ``path``, then rename it into place.
+
+    The file's bytes are flushed to disk (fsync) before the rename, and the folder's entry
+    after it, so a crash leaves the old file or the new one, never a mixture. When writing
+    fails (a full disk, a read-only folder), the temporary file is removed, the file at ``path``
+    is left as it was, and the OSError names ``path``.
+    """
+    temporary: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
             np.savez(stream, **arrays)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private (0600)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        sync_folder(path.parent)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno is not None:
+            raise OSError(error.errno, error.strerror or str(error), str(path)) from error
         raise
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that a rename into it survives a crash (not possible on Windows)."""
+    if os.name == "nt":
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def current_umask() -> int:

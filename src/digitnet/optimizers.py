@@ -39,12 +39,13 @@ class SGD:
 
     def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
         eta = float(eta)  # a Python float keeps float32 arrays float32
-        for w, b, layer in zip(parameters[0::2], parameters[1::2], gradient, strict=True):
+        for index, layer in enumerate(gradient.layers):
+            w, b = parameters[2 * index], parameters[2 * index + 1]
             if layer.weight_decay:
                 w -= eta * layer.weights
                 b -= eta * layer.biases
                 continue
-            eta_delta = layer.delta * (eta / layer.m)  # (m, n_out)
+            eta_delta = layer.delta * (eta / layer.delta.shape[0])  # (m, n_out): eta / m
             w -= eta_delta.T @ layer.inputs  # w <- w - eta dC/dW  (n_out, n_in)
             b -= eta_delta.sum(axis=0)  # b <- b - eta dC/db  (n_out,)
 
@@ -114,6 +115,7 @@ class Adam:
         if not self.m:
             self.m = [np.zeros_like(w) for w in parameters]
             self.v = [np.zeros_like(w) for w in parameters]
+        if not self.scratch.size:  # a buffer, not state: made again after a restored m and v
             largest = max(parameters, key=lambda w: w.size)
             self.scratch = np.empty(largest.size, largest.dtype)
         self.t += 1

@@ -11,7 +11,9 @@ epoch, measure the network on the validation and test sets. That is all of :func
   training and restores the best parameters seen.
 
 The loop never prints: it returns a ``History`` and reports through an optional callback, which
-may also ask it to stop (for Ctrl-C).
+may also ask it to stop (for Ctrl-C). Everything it changes besides the network is kept in a
+:class:`~digitnet.training_state.TrainingState`: pass one in (``state=``) to save it from the
+callback, or to continue a stopped run exactly where it stood.
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ from numpy.typing import NDArray
 from .activations import Array
 from .config import TrainingConfig
 from .descent import gradient_step
-from .diagnostics import SAMPLE_SIZE, diagnose, weight_norms
+from .diagnostics import SAMPLE_SIZE, diagnose
 from .errors import ConfigError, InputError
 from .history import EpochRecord, History, Progress, StopReason
 from .metrics import Evaluation, evaluate
 from .network import Network
 from .optimizers import Optimizer
-from .stopping import DivergenceGuard, EarlyStopping
 from .targets import one_hot
+from .training_state import TrainingState
 
 # Training rows copied at once when shuffling (about 3 MB of MNIST images).
 GATHER_ROWS = 1024
@@ -61,6 +63,7 @@ def train(
     test: tuple[Array, NDArray[np.integer]] | None = None,
     callback: Callback | None = None,
     optimizer: Optimizer | None = None,
+    state: TrainingState | None = None,
 ) -> History:
     """Train ``network`` in place on x_train (n, n_in) with integer labels y_train (n,).
 
@@ -68,24 +71,26 @@ def train(
     The shuffling and dropout draw from a generator seeded with ``config.seed``, so the same
     seed, data and configuration give the same result. ``optimizer`` continues an earlier run
     with its state (velocities, Adam's moments); by default a fresh one is made from ``config``.
+    ``state`` (see TrainingState; it holds its own optimiser) is kept up to date as the run
+    goes; one restored from a stopped run (with its network) continues it where it stood.
     """
     X = checked_set(network, x_train, y_train, "training")
     Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
     val, tst = checked_pair(network, validation, "validation"), checked_pair(network, test, "test")
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
-    rng = np.random.default_rng([config.seed, 1])
-    optimizer = config.make_optimizer() if optimizer is None else optimizer
+    state = TrainingState.start(network, config, optimizer) if state is None else state
     parameters = network.parameters()
-    run = Bookkeeping(network, config, optimizer, callback, (X, Y))
+    run = Bookkeeping(network, config, state, callback, (X, Y))
     # A diverging run overflows on purpose; it is reported once, in history.message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(config.epochs):
+        for epoch in range(state.epoch, config.epochs):
             eta = config.learning_rate_at(epoch)
-            order = rng.permutation(X.shape[0])  # shuffle
-            for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order):
-                cost = gradient_step(network, optimizer, X_batch, Y_batch, eta, config, rng,
-                                     parameters)  # backpropagation, then one step downhill
+            order = state.epoch_order(X.shape[0])  # shuffle
+            for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order,
+                                                 start=state.batch):
+                cost = gradient_step(network, state.optimizer, X_batch, Y_batch, eta, config,
+                                     state.rng, parameters)  # backpropagation, one step downhill
                 if run.batch_done(epoch, cost, eta):  # diverged, or asked to stop
                     return run.history
             if run.epoch_done(measure(network, epoch, eta, run, val, tst)):  # evaluate
@@ -93,18 +98,20 @@ def train(
     return run.completed()
 
 
-def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp]
+def mini_batches(X: Array, Y: Array, size: int, order: NDArray[np.intp], start: int = 0
                  ) -> Iterator[tuple[Array, Array]]:
-    """The examples in the shuffled ``order``, cut into mini-batches of ``size`` rows.
+    """The examples in the shuffled ``order``, cut into mini-batches of ``size`` rows, from
+    mini-batch number ``start`` on (0: the whole epoch; more to continue a stopped one).
 
-    The plain formula: for k = 0, size, 2 size, ...:  rows = order[k:k + size];  yield X[rows],
-    Y[rows] (the last mini-batch may be smaller). For speed, the shuffled rows are gathered a
-    block of mini-batches at a time: one big gather keeps many memory reads in flight, where
-    one small gather per mini-batch waits for each; every mini-batch is then a view of a block.
+    The plain formula: for k = start size, (start + 1) size, ...:  rows = order[k:k + size];
+    yield X[rows], Y[rows] (the last mini-batch may be smaller). For speed, the shuffled rows are
+    gathered a block of mini-batches at a time: one big gather keeps many memory reads in
+    flight, where one small gather per mini-batch waits for each; every mini-batch is then a
+    view of a block.
     """
     per_block = max(1, GATHER_ROWS // size) * size
-    for start in range(0, order.shape[0], per_block):
-        rows = order[start:start + per_block]
+    for first in range(start * size, order.shape[0], per_block):
+        rows = order[first:first + per_block]
         X_block, Y_block = X.take(rows, axis=0), Y.take(rows, axis=0)  # (<= per_block, n)
         for k in range(0, rows.shape[0], size):
             yield X_block[k:k + size], Y_block[k:k + size]
@@ -114,13 +121,15 @@ def measure(network: Network, epoch: int, eta: float, run: Bookkeeping,
             validation: LabelledSet | None, test: LabelledSet | None) -> EpochRecord:
     """The record of an epoch: its mean mini-batch cost, validation and test results, and the
     diagnosis of the network's health (see digitnet.diagnostics)."""
-    record = EpochRecord(epoch + 1, eta, float(run.costs.mean()), 0.0)
+    state = run.state
+    record = EpochRecord(epoch + 1, eta, float(state.costs.mean()), 0.0)
     fill(record, "validation", validation, network)
     fill(record, "test", test, network)
     measured = validation if validation is not None else test
     accuracy = getattr(record, "validation_accuracy" if validation else "test_accuracy")
     X, Y = run.sample
-    record.diagnosis = diagnose(network, X, Y, run.config, run.optimizer, eta, run.initial_norms,
+    record.diagnosis = diagnose(network, X, Y, run.config, state.optimizer, eta,
+                                state.initial_norms,
                                 (accuracy, measured.labels) if measured else None)
     record.seconds = time.perf_counter() - run.started
     return record
@@ -128,58 +137,62 @@ def measure(network: Network, epoch: int, eta: float, run: Bookkeeping,
 
 class Bookkeeping:
     """What the loop keeps track of besides learning: the costs of the epoch's mini-batches,
-    the history, the callback, and the two collaborators that may end a run early."""
+    the history, the callback, and the two collaborators that may end a run early. What must
+    outlive the run (to continue it) lives in ``state``."""
 
-    def __init__(self, network: Network, config: TrainingConfig, optimizer: Optimizer,
+    def __init__(self, network: Network, config: TrainingConfig, state: TrainingState,
                  callback: Callback | None, training: tuple[Array, Array]) -> None:
-        self.config, self.optimizer, self.callback = config, optimizer, callback
+        self.config, self.state, self.callback = config, state, callback
         self.num_batches = math.ceil(training[0].shape[0] / config.mini_batch_size)
+        state.check(training[0].shape[0], self.num_batches, config)
         self.sample = (training[0][:SAMPLE_SIZE], training[1][:SAMPLE_SIZE])  # to diagnose
-        self.initial_norms = weight_norms(network)
-        self.history = History()
-        parameters = network.parameters()
-        self.guard = DivergenceGuard(parameters)
-        self.early = EarlyStopping(config.early_stopping, parameters)
-        self.costs = np.empty(0)
-        self.batch, self.started = 0, time.perf_counter()
+        self.history = state.history
+        del self.history.batch_costs[state.epoch:]  # a stopped epoch's share is in state.costs
+        self.started = time.perf_counter()
 
     def batch_done(self, epoch: int, cost: float, eta: float) -> bool:
         """Record a mini-batch's cost; True when training must stop (diverged or asked to)."""
-        if self.batch == 0:
-            self.costs, self.started = np.empty(self.num_batches), time.perf_counter()
-        self.costs[self.batch] = cost
-        self.batch += 1
+        state = self.state
+        if state.batch == 0:
+            state.costs, self.started = np.empty(self.num_batches), time.perf_counter()
+        state.costs[state.batch] = cost
+        state.batch += 1
         if not math.isfinite(cost):
-            self.history.batch_costs.append(self.costs[:self.batch])
-            self.guard.restore(self.history, epoch, self.batch - 1, cost, eta)
+            self.history.batch_costs.append(state.costs[:state.batch])
+            state.guard.restore(self.history, epoch, state.batch - 1, cost, eta)
             return True
-        progress = Progress(epoch, self.batch - 1, self.num_batches, cost)
-        if self.callback and self.callback(progress):
-            self.history.batch_costs.append(self.costs[:self.batch])
+        if self.callback and self.callback(Progress(epoch, state.batch - 1, self.num_batches,
+                                                    cost)):
+            self.history.batch_costs.append(state.costs[:state.batch])
             self.history.stop(StopReason.INTERRUPTED, f"stopped on request in epoch {epoch + 1}")
             return True
         return False
 
     def epoch_done(self, record: EpochRecord) -> bool:
-        """Record an epoch; True when training must stop (asked to, or early stopping)."""
+        """Record an epoch; True when training must stop (early stopping, or asked to).
+
+        The state is complete before the callback hears of the epoch, so that it can be saved
+        there: the next epoch is set up, and early stopping has had its say.
+        """
+        state = self.state
         self.history.epochs.append(record)
-        self.history.batch_costs.append(self.costs)
-        self.batch = 0
-        self.guard.remember()
+        self.history.batch_costs.append(state.costs)
+        state.next_epoch()
+        state.guard.remember()
+        stop_early = state.early.should_stop(record)
+        if stop_early:
+            state.early.restore(self.history, record.epoch)
         progress = Progress(record.epoch - 1, self.num_batches - 1, self.num_batches,
-                            float(self.costs[-1]), record)
-        if self.callback and self.callback(progress):
+                            float(state.costs[-1]), record)
+        if self.callback and self.callback(progress) and not stop_early:
             self.history.stop(StopReason.INTERRUPTED,
                               f"stopped on request after epoch {record.epoch}")
             return True
-        if self.early.should_stop(record):
-            self.early.restore(self.history, record.epoch)
-            return True
-        return False
+        return stop_early
 
     def completed(self) -> History:
         """Every epoch ran: keep the best parameters if early stopping watched."""
-        self.early.restore_best()
+        self.state.early.restore_best()
         return self.history.stop(StopReason.COMPLETED, f"completed {self.config.epochs} epochs")
 
 

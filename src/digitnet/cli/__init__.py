@@ -39,9 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         fail(f"{where}{error.strerror or error}")
         return ExitCode.ERROR
-    except KeyboardInterrupt:
-        fail("interrupted")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as error:  # a second Ctrl-C or SIGTERM (see progress.Display)
+        code = ExitCode.stopped_by(error.args[0] if error.args else None)
+        fail("terminated" if code == ExitCode.TERMINATED else "interrupted")
+        return code
     except Exception as error:  # a bug: still one line, but one that says so
         fail(f"unexpected {type(error).__name__}: {error} (a bug in digitnet; please report it)")
         return ExitCode.ERROR

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CommandError, ExitCode
-from .options import add_data_options, add_model_argument
+from .options import add_data_options, add_model_argument, data_folder
 
 if TYPE_CHECKING:
     from ..calibration import TemperatureFit
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         fit = calibrate(model.network, (data.x_val, data.y_val), (data.x_test, data.y_test))
         line = describe(fit, "validation images", "test images")
     else:
-        data = test_set_for(model, args.dataset, args.data_dir)
+        data = test_set_for(model, args.dataset, data_folder(args))
         check_fits(model.network, data, args.model)
         half = len(data.y_test) // 2
         if half == 0:

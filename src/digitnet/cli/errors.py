@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import signal
 import sys
 
 from ..errors import DigitnetError
@@ -18,6 +19,12 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # an impossible option (argparse uses 2 for its own usage errors too)
     FAILED = 3  # training diverged or ended at chance level: saved beside, as NAME.failed.npz
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); train saves what was learned first
+    TERMINATED = 143  # SIGTERM (128 + 15), from timeout, systemd, Docker: saved like Ctrl-C
+
+    @classmethod
+    def stopped_by(cls, signum: int | None) -> ExitCode:
+        """The code of a command stopped by signal ``signum`` (128 + its number)."""
+        return cls.TERMINATED if signum == signal.SIGTERM else cls.INTERRUPTED
 
 
 class CommandError(DigitnetError):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from ..activations import ACTIVATIONS
 from ..costs import COSTS
+from ..run_checks import parse_layers
 from .errors import ExitCode
-from .options import names, parse_layers
+from .options import names
 
 SUMMARY = "turn a PyTorch MLP saved as safetensors into a model file"
 DESCRIPTION = """Turn the weights of a PyTorch MLP, torch.nn.Sequential(Linear, activation,

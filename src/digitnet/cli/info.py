@@ -48,5 +48,12 @@ def run(args: argparse.Namespace) -> ExitCode:
     if card.temperature is not None:
         print(f"Calibration:   temperature {card.temperature:.3f} (its probabilities are "
               "softmax(scores / T); see digitnet calibrate)")
+    diagnosis = card.epochs[-1].diagnosis if card.epochs else None
+    if diagnosis is not None:
+        health = "no problem found" if not diagnosis.problems else (
+            f"{len(diagnosis.problems)} problem(s) after the last epoch:")
+        print(f"Health:        {health}")
+        for problem in diagnosis.problems:
+            print(f"  - {problem.sentence}")
     print(f"digitnet:      version {card.version}, saved {card.saved}")
     return ExitCode.OK

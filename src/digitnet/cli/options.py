@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from ..initializers import INITIALIZERS
 from ..optimizers import OPTIMIZERS
 from ..presets import PRESETS
+from ..run_checks import parse_layers
 from ..schedules import SCHEDULES
 
 
@@ -96,21 +97,6 @@ def apply_flags(config: TrainingConfig, args: argparse.Namespace) -> TrainingCon
     return config
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """'784,16,10' -> (784, 16, 10); anything else raises ConfigError naming --layers."""
-    try:
-        layers = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ConfigError(f"--layers {text}: expected whole numbers separated by commas, "
-                          "e.g. 784,16,16,10") from None
-    if len(layers) < 2:
-        raise ConfigError(f"--layers {text}: a network needs at least an input and an output "
-                          "layer, e.g. 784,10")
-    if min(layers) < 1:
-        raise ConfigError(f"--layers {text}: every layer needs at least one neuron")
-    return layers
-
-
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", type=Path,
                         help="a model file written by 'digitnet train' (.npz)")
@@ -122,7 +108,8 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_data_options(parser: argparse.ArgumentParser, default_help: str) -> None:
-    """``--dataset`` and ``--data-dir``, shared by train and evaluate."""
+    """``--dataset``, ``--data-dir`` and ``--my-digits``, shared by train, evaluate, calibrate
+    and plot."""
     parser.add_argument(
         "--dataset", default=None, metavar="NAME",
         help="which digits: 'default' (full MNIST if it can be found or downloaded, else the "
@@ -131,8 +118,24 @@ def add_data_options(parser: argparse.ArgumentParser, default_help: str) -> None
     parser.add_argument(
         "--data-dir", type=Path, metavar="DIR",
         help="a folder holding the dataset's four IDX files (.gz or not); also read from "
-             "$DIGITNET_DATA_DIR; for my-digits, the folder of its pictures and labels.csv "
-             "(default: $XDG_DATA_HOME/digitnet/my-digits)")
+             "$DIGITNET_DATA_DIR")
+    add_my_digits_option(parser)
+
+
+def add_my_digits_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--my-digits", type=Path, metavar="DIR",
+        help="the folder of your own digits (PNG files and labels.csv, saved from the page) "
+             "(default: $XDG_DATA_HOME/digitnet/my-digits, normally "
+             "~/.local/share/digitnet/my-digits)")
+
+
+def data_folder(args: argparse.Namespace) -> Path | None:
+    """Where ``--dataset`` is read from: ``--my-digits`` for my-digits, else ``--data-dir``."""
+    from ..data.sources import MY_DIGITS
+
+    folder: Path | None = args.my_digits if args.dataset == MY_DIGITS else args.data_dir
+    return folder
 
 
 PRESET_HELP = (f"the recipe to start from ({names(PRESETS)}); 3b1b is the network of the "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from .errors import CommandError, ExitCode
 from .evaluate import check_fits, test_set_for
-from .options import add_data_options, add_model_argument
+from .options import add_data_options, add_model_argument, data_folder
 
 if TYPE_CHECKING:
     from ..model_io import Model
@@ -155,7 +155,7 @@ def draw_calibration(model: Model, args: argparse.Namespace) -> Path:
 
 def test_data(model: Model, args: argparse.Namespace) -> Any:
     """The test set to draw from, checked to fit the network; says which one it is."""
-    data = test_set_for(model, args.dataset, args.data_dir)
+    data = test_set_for(model, args.dataset, data_folder(args))
     check_fits(model.network, data, args.model)
     print(f"Test set: {data.description}")
     return data

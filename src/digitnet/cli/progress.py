@@ -3,8 +3,8 @@ and a warning the first time the diagnostics find each problem (saturated or dea
 too large, chance level; see digitnet.diagnostics), even with --quiet.
 
 The training loop never prints; :class:`Display` is its callback. It also remembers a Ctrl-C
-(SIGINT) and answers the loop's "stop now?" with it, so that training ends after the current
-mini-batch and the model is still saved.
+(SIGINT) or a SIGTERM and answers the loop's "stop now?" with it, so that training ends after
+the current mini-batch and the model is still saved.
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ class Display:
     epochs: int
     quiet: bool
     stop_requested: bool = False
+    stopped_by: int | None = None  # the signal that asked to stop
     bar: Any = None
     cost_sum: float = 0.0
     costs: int = 0
     warned: set[tuple[str, int | None]] = field(default_factory=set)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
-        """SIGINT handler: the first Ctrl-C asks for a clean stop, a second one aborts."""
+        """SIGINT and SIGTERM handler: the first asks for a clean stop, a second one aborts."""
         if self.stop_requested:
-            raise KeyboardInterrupt
-        self.stop_requested = True
+            raise KeyboardInterrupt(signum)
+        self.stop_requested, self.stopped_by = True, signum
 
     def __call__(self, progress: Progress) -> bool:
         if progress.record is None:
@@ -42,7 +43,8 @@ class Display:
             self.costs += 1
             if self.bar is None and not self.quiet:
                 self.bar = progress_bar(progress.num_batches,
-                                        f"epoch {progress.epoch + 1}/{self.epochs}", "batch")
+                                        f"epoch {progress.epoch + 1}/{self.epochs}", "batch",
+                                        initial=progress.batch)  # more than 0 when resumed
             if self.bar is not None:
                 self.bar.set_postfix_str(f"cost {self.cost_sum / self.costs:.4f}", refresh=False)
                 self.bar.update(1)
@@ -67,14 +69,14 @@ class Display:
             self.bar = None
 
 
-def progress_bar(total: int | None, description: str, unit: str) -> Any:
+def progress_bar(total: int | None, description: str, unit: str, initial: int = 0) -> Any:
     """A tqdm bar on stderr, or None when tqdm is not installed."""
     try:
         from tqdm import tqdm
     except ImportError:
         return None
     return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False,
-                dynamic_ncols=True, unit_scale=unit == "B")
+                dynamic_ncols=True, unit_scale=unit == "B", initial=initial)
 
 
 def epoch_line(record: EpochRecord, epochs: int) -> str:

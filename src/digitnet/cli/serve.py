@@ -8,6 +8,7 @@ import importlib
 from pathlib import Path
 
 from .errors import CommandError, ExitCode
+from .options import add_my_digits_option
 
 WEB_PACKAGES = ("fastapi", "uvicorn", "starlette", "multipart", "python_multipart", "PIL")
 
@@ -36,10 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder holding MNIST's four files, for the page's sample digits "
                              "and for training the quick model")
-    parser.add_argument("--my-digits", type=Path, metavar="DIR",
-                        help="the folder the page saves your own digits into (default: "
-                             "$XDG_DATA_HOME/digitnet/my-digits, normally "
-                             "~/.local/share/digitnet/my-digits)")
+    add_my_digits_option(parser)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -63,13 +61,13 @@ def run(args: argparse.Namespace) -> ExitCode:
             print(f"Serving the newest model in models/: {model_path}", flush=True)
     if model_path is None:
         from ..presets import PRESETS
-        from .train import train_and_save
+        from .train import Recipe, train_and_save
 
         model_path = Path("models") / "demo.npz"
         print(f"No model given and none in models/: training a quick one (the demo preset) "
               f"into {model_path} first", flush=True)
-        code = train_and_save(PRESETS["demo"], "demo", "default", args.data_dir, model_path,
-                              quiet=False)
+        code = train_and_save(Recipe(PRESETS["demo"], "demo", "default", args.data_dir,
+                                     model_path), quiet=False)
         if code != ExitCode.OK:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts

@@ -1,31 +1,44 @@
 """``digitnet train``: a recipe plus flags, the data, training with a display, the model file.
 
 The recipe is a preset, or with ``--like MODEL`` the configuration saved in a model file; every
-flag overrides one of its fields. Ctrl-C stops after the current mini-batch and still saves:
-the SIGINT handler is installed only while the loop runs and restored afterwards.
+flag overrides one of its fields; or with ``--resume DIR`` the run saved in a checkpoint (see
+:mod:`.checkpointing`); or with ``--fine-tune MODEL`` a model goes on learning from your own
+digits (see :mod:`.fine_tune`). A run with validation images fits the model's temperature on them
+(see :mod:`.calibrate`). Ctrl-C or SIGTERM stops after the current mini-batch and still saves
+(see :mod:`.signals`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
+import dataclasses
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..checkpoints import Checkpoint
 from ..config import TrainingConfig
 from ..errors import ConfigError
 from ..history import History, StopReason
 from ..model_card import DatasetRecord, ModelCard, Results
 from ..presets import PRESETS
 from ..registry import lookup
+from ..run_checks import check_layers_fit, why_failed
+from ..training_state import TrainingState
+from . import checkpointing
 from .calibrate import after_training
+from .checkpointing import Checkpointer, nearby
 from .errors import CommandError, ExitCode, fail
-from .options import PRESET_HELP, add_data_options, add_training_flags, apply_flags
+from .options import (
+    PRESET_HELP,
+    add_data_options,
+    add_training_flags,
+    apply_flags,
+    data_folder,
+)
 from .progress import Display, load_data
+from .signals import saving, stop_requests
 
 IMAGE_PIXELS = 28 * 28
 NUM_CLASSES = 10
@@ -35,8 +48,9 @@ SUMMARY = "train a network and save it to a model file"
 DESCRIPTION = """Train a network on handwritten digits and save it to a model file.
 
 Start from a preset (a named recipe) and change any of its options with
-the flags below. Ctrl-C stops after the current mini-batch and still
-saves what the network has learned so far."""
+the flags below. Ctrl-C (or SIGTERM) stops after the current mini-batch
+and still saves what the network has learned so far. With --checkpoint
+the run is saved as it goes, and --resume continues it exactly."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,9 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "configuration, preset and dataset); flags still override")
     recipe.add_argument("--fine-tune", type=Path, metavar="MODEL",
                         help="go on training this model on your own digits (--dataset "
-                             "my-digits, --data-dir their folder) mixed with its own training "
-                             "images, 5 epochs at a tenth of its learning rate; saved as "
-                             "MODEL-my-digits.npz")
+                             "my-digits, --my-digits DIR their folder) mixed with its own "
+                             "training images, 5 epochs at a tenth of its learning rate; saved "
+                             "as MODEL-my-digits.npz")
     add_training_flags(parser)
     add_data_options(parser, "the recipe's, else 'default'")
     parser.add_argument("--out", type=Path, metavar="PATH",
@@ -58,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "NAME-again.npz beside the model of --like NAME.npz)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar and no line per epoch, only the summary")
+    checkpointing.add_arguments(parser)
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,16 @@ class Recipe:
     dataset: str
     data_dir: Path | None
     out: Path
+    checkpoints: Path | None = None  # where to save the run as it goes
+    every: int = 0  # ... also every N mini-batches (0: after every epoch only)
+    resumed: Checkpoint | None = None  # the run to continue
+
+    def saved(self, data: Any) -> dict[str, Any]:
+        """What a checkpoint keeps of the recipe besides the configuration (absolute paths)."""
+        data_dir = self.data_dir or (Path(data.source) if Path(data.source).is_dir() else None)
+        return {"preset": self.preset, "dataset": self.dataset, "every": self.every,
+                "data_dir": None if data_dir is None else str(data_dir.resolve()),
+                "out": str(self.out.resolve())}
 
 
 def recipe_from_args(args: argparse.Namespace) -> Recipe:
@@ -76,7 +101,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     if args.like is None:
         preset = args.preset or "demo"
         return Recipe(apply_flags(lookup(PRESETS, preset, "preset"), args), preset,
-                      args.dataset or "default", args.data_dir,
+                      args.dataset or "default", data_folder(args),
                       args.out or Path("models") / f"{preset}.npz")
     from ..model_io import load_model
 
@@ -90,60 +115,54 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
                   args.out or args.like.with_name(f"{args.like.stem}-again.npz"))
 
 
+def recipe_to_resume(args: argparse.Namespace) -> Recipe:
+    """The recipe saved with the run in ``--resume DIR``; --out and --data-dir may still say
+    where the files are, --checkpoint-every how often to save."""
+    checkpoint, saved = checkpointing.resumed(args)
+    data_dir = args.data_dir or (saved["data_dir"] and nearby(Path(saved["data_dir"])))
+    return Recipe(checkpoint.config, saved["preset"], saved["dataset"], data_dir,
+                  args.out or nearby(Path(saved["out"])), args.resume,
+                  args.checkpoint_every or saved["every"], checkpoint)
+
+
 def run(args: argparse.Namespace) -> ExitCode:
+    if args.resume is not None:
+        return train_and_save(recipe_to_resume(args), args.quiet)
     if args.fine_tune is not None:
         from .fine_tune import run as fine_tune
 
         return fine_tune(args)
     recipe = recipe_from_args(args)
-    return train_and_save(recipe.config, recipe.preset, recipe.dataset, recipe.data_dir,
-                          recipe.out, args.quiet)
+    folder = checkpointing.checkpoint_folder(args, recipe.out)
+    return train_and_save(dataclasses.replace(recipe, checkpoints=folder,
+                                              every=args.checkpoint_every or 0), args.quiet)
 
 
-def check_layers_fit(layers: tuple[int, ...], inputs: int, classes: int, data: str) -> None:
-    """The first layer must take every pixel, the last give one output per class."""
-    shape = ",".join(map(str, layers))
-    if layers[0] != inputs:
-        raise ConfigError(f"--layers {shape}: the first layer must have {inputs} neurons, one "
-                          f"per pixel of the {data} images, not {layers[0]}")
-    if layers[-1] != classes:
-        raise ConfigError(f"--layers {shape}: the last layer must have {classes} neurons, one "
-                          f"per class of the {data} images, not {layers[-1]}")
-
-
-def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str,
-                   data_dir: Path | None, out: Path, quiet: bool) -> ExitCode:
-    """Load the data, train, save the model with its card, and say what happened."""
-    from ..metrics import evaluate
+def train_and_save(recipe: Recipe, quiet: bool) -> ExitCode:
+    """Load the data, train, save the model with its card (and the checkpoint), and say what
+    happened."""
     from ..model_io import save_model
 
-    check_layers_fit(config.layers, IMAGE_PIXELS, NUM_CLASSES, "digit")
-    if out.is_dir():
-        raise ConfigError(f"--out {out}: is a folder; give the path of a .npz file")
-    data = load_data(dataset_name, data_dir, config.validation_size, quiet)
-    check_layers_fit(config.layers, data.x_train.shape[1], NUM_CLASSES, data.name)
-    counts = data.counts
-    print(f"Data: {data.description}; training on {counts['train']:,} images"
-          + (f", validating on {counts['validation']:,}" if counts["validation"] else "")
-          + f", testing on {counts['test']:,}", flush=True)
-    network = config.build_network()
+    config, out = recipe.config, recipe.out
+    data = load_checked_data(recipe, quiet)
+    network, state = start(recipe, data)
     print(f"{network}; {config.optimizer}, eta {config.learning_rate:g} ({config.schedule}), "
           f"mini-batches of {config.mini_batch_size}, {config.epochs} epochs, seed {config.seed}",
           flush=True)
-    history, seconds = train_interruptibly(network, data, config, quiet)
-    with quiet_numpy():
-        test = evaluate(network, data.x_test, data.y_test)
-        val = evaluate(network, data.x_val, data.y_val) if counts["validation"] else None
-    failure = why_failed(history, test.accuracy, data.y_test)
-    card = ModelCard(
-        architecture=config.architecture, config=config, preset=preset,
-        dataset=DatasetRecord(data.name, data.description, dataset_name, data.source, counts),
-        results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
-        epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
-        seconds=round(seconds, 3), temperature=None if failure else after_training(network, data))
-    with interrupts_held_back():
-        saved = save_model(failed_path(out) if failure else out, network, card)
-    summary(history, test.accuracy, counts["test"], seconds, saved)
+    display = Display(config.epochs, quiet)
+    saver = None if recipe.checkpoints is None else Checkpointer(
+        display, recipe.checkpoints, recipe.every,
+        Checkpoint(network, state, config, recipe.saved(data), checkpointing.data_record(data)))
+    if saver is not None:
+        saver.save()  # at once: a folder that cannot be written fails now, not after an epoch
+    history, seconds = train_interruptibly(network, data, config, state, display, saver)
+    card, test_accuracy, failure = measured_card(network, data, recipe, history, seconds)
+    path = failed_path(out) if failure else out
+    with saving(path, "the model"):
+        saved = save_model(path, network, card)
+    if saver is not None:
+        saver.save(finished=saved if state.ended else None)
+    summary(history, test_accuracy, data.counts["test"], seconds, saved, recipe.checkpoints)
     last = history.epochs[-1].diagnosis if history.epochs else None
     if last and not failure:
         for problem in last.problems:
@@ -152,7 +171,61 @@ def train_and_save(config: TrainingConfig, preset: str | None, dataset_name: str
         fail(f"training failed: {failure} The network was saved to {saved} for a look; "
              f"{out} was not replaced.")
         return ExitCode.FAILED
-    return ExitCode.INTERRUPTED if history.stop_reason == StopReason.INTERRUPTED else ExitCode.OK
+    if history.stop_reason == StopReason.INTERRUPTED:
+        return ExitCode.stopped_by(display.stopped_by)
+    return ExitCode.OK
+
+
+def load_checked_data(recipe: Recipe, quiet: bool) -> Any:
+    """The recipe's data, once the layers are known to fit them; says what they are."""
+    config, out = recipe.config, recipe.out
+    check_layers_fit(config.layers, IMAGE_PIXELS, NUM_CLASSES, "digit")
+    if out.is_dir():
+        raise ConfigError(f"--out {out}: is a folder; give the path of a .npz file")
+    data = load_data(recipe.dataset, recipe.data_dir, config.validation_size, quiet)
+    check_layers_fit(config.layers, data.x_train.shape[1], NUM_CLASSES, data.name)
+    counts = data.counts
+    print(f"Data: {data.description}; training on {counts['train']:,} images"
+          + (f", validating on {counts['validation']:,}" if counts["validation"] else "")
+          + f", testing on {counts['test']:,}", flush=True)
+    return data
+
+
+def start(recipe: Recipe, data: Any) -> tuple[Any, TrainingState]:
+    """A fresh network and training state, or those of the run to resume (on the same data)."""
+    resumed = recipe.resumed
+    if resumed is None:
+        network = recipe.config.build_network()
+        return network, TrainingState.start(network, recipe.config)
+    assert recipe.checkpoints is not None
+    checkpointing.check_same_data(recipe.checkpoints, resumed.data, data)
+    state, epochs = resumed.state, recipe.config.epochs
+    print(f"Resuming the run saved in {recipe.checkpoints}: "
+          + (f"epoch {state.epoch + 1}/{epochs}" if state.epoch < epochs else "every epoch done")
+          + (f", from mini-batch {state.batch + 1}" if state.batch else ""), flush=True)
+    return resumed.network, state
+
+
+def measured_card(network: Any, data: Any, recipe: Recipe, history: History, seconds: float
+                  ) -> tuple[ModelCard, float, str | None]:
+    """The model card of the trained network (measured on the test and validation sets), its
+    test accuracy, and why training failed (None if it did not)."""
+    from ..metrics import evaluate
+
+    config, counts = recipe.config, data.counts
+    with quiet_numpy():
+        test = evaluate(network, data.x_test, data.y_test)
+        val = evaluate(network, data.x_val, data.y_val) if counts["validation"] else None
+    card = ModelCard(
+        architecture=config.architecture, config=config, preset=recipe.preset,
+        dataset=DatasetRecord(data.name, data.description, recipe.dataset, data.source, counts),
+        results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
+        epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
+        seconds=round(seconds, 3))
+    failure = why_failed(history, test.accuracy, data.y_test)
+    if failure is None:
+        card = dataclasses.replace(card, temperature=after_training(network, data))
+    return card, test.accuracy, failure
 
 
 def failed_path(out: Path) -> Path:
@@ -160,37 +233,6 @@ def failed_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.failed.npz")
 
 
-def why_failed(history: History, test_accuracy: float, test_labels: Any) -> str | None:
-    """The explanation of a failed run (diverged, or at chance level), or None."""
-    from ..diagnostics import at_chance_level, majority_share
-
-    if history.stop_reason == StopReason.DIVERGED:
-        return history.message
-    if history.stop_reason == StopReason.INTERRUPTED:
-        return None  # stopped by the user, perhaps before it could learn anything
-    if not at_chance_level(test_accuracy, test_labels):
-        return None
-    last = history.epochs[-1].diagnosis if history.epochs else None
-    problems = [p for p in last.problems if p.kind != "chance"] if last else []
-    remedies = list(dict.fromkeys(p.remedy for p in problems if p.remedy))  # each once
-    return (f"the test accuracy {test_accuracy:.2%} is no better than always answering the "
-            f"most common digit ({majority_share(test_labels):.2%})"
-            + "".join(f"; {p.message}" for p in problems)
-            + (f". What to try: {'; '.join(remedies)}." if remedies else "."))
-
-
-@contextlib.contextmanager
-def interrupts_held_back() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back while a model is saved: a second Ctrl-C then interrupts just
-    after the file is complete, never between creating its temporary file and cleaning up."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: saving is still atomic there
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def quiet_numpy() -> Any:
@@ -201,23 +243,26 @@ def quiet_numpy() -> Any:
     return np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
-def train_interruptibly(network: Any, data: Any, config: TrainingConfig,
-                        quiet: bool) -> tuple[History, float]:
-    """Run the training loop with Ctrl-C meaning "stop after this mini-batch"."""
+def train_interruptibly(network: Any, data: Any, config: TrainingConfig, state: TrainingState,
+                        display: Display, saver: Checkpointer | None) -> tuple[History, float]:
+    """Run the training loop with Ctrl-C and SIGTERM meaning "stop after this mini-batch"
+    (the display hears them and answers the loop, through the saver when there is one)."""
     from ..training import train
 
+    if state.ended:  # stopped for good, but killed before its model was saved
+        return state.history, 0.0
     validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    display = Display(config.epochs, quiet)
-    previous = signal.signal(signal.SIGINT, display.request_stop)
     started = time.perf_counter()
-    try:
-        if not quiet:
-            print("Training (Ctrl-C stops after the current mini-batch and saves)", flush=True)
-        history = train(network, data.x_train, data.y_train, config, validation=validation,
-                        test=(data.x_test, data.y_test), callback=display)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        display.close_bar()
+    with stop_requests(display.request_stop):
+        try:
+            if not display.quiet:
+                print("Training (Ctrl-C or SIGTERM stops after the current mini-batch and "
+                      "saves)", flush=True)
+            history = train(network, data.x_train, data.y_train, config, validation=validation,
+                            test=(data.x_test, data.y_test), callback=saver or display,
+                            state=state)
+        finally:
+            display.close_bar()
     return history, time.perf_counter() - started
 
 
@@ -233,10 +278,12 @@ def results(history: History, test_accuracy: float, test_cost: float,
 
 
 def summary(history: History, test_accuracy: float, test_count: int, seconds: float,
-            saved: Path) -> None:
+            saved: Path, checkpoints: Path | None) -> None:
     """The closing lines on stdout: how training stopped, accuracy, time, where the model is."""
     if history.stop_reason == StopReason.INTERRUPTED:
         print(f"Interrupted: {history.message}; saved what was learned so far.", flush=True)
+        if checkpoints is not None:
+            print(f"Continue with: digitnet train --resume {checkpoints}", flush=True)
     elif history.stop_reason == StopReason.EARLY_STOPPING:
         print(f"Stopped early: {history.message}", flush=True)
     print(f"Test accuracy: {test_accuracy:.2%} on {test_count:,} test images", flush=True)

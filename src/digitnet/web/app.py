@@ -1,7 +1,8 @@
 """The web app: a page to draw a digit and watch the network think, and the JSON API it uses.
 
 ``create_app(model)`` builds a FastAPI app around one loaded model; nothing is built at import
-time. What the app serves (the model, its test set) is one :class:`~digitnet.web.state.AppState`
+time. What the app serves (the model, its test set, swapped whole when a network trained on the
+page is put to use) and its live training runs are one :class:`~digitnet.web.state.AppState`
 on ``app.state``; the endpoints live in :mod:`digitnet.web.routers`, one module per topic. The
 page is plain HTML/CSS and JavaScript modules served from the package's ``static`` folder. Every
 error is answered as ``{"error": "one line"}`` with a 4xx status; request bodies are size-limited.
@@ -19,15 +20,22 @@ internet, so the page links to the JSON)::
     GET  /api/layers/{layer}/neurons/{n}    one neuron's incoming weights and bias
     GET  /api/test-set                      is there a test set, how many, how many wrong
     GET  /api/test-set/{position}           the test image at position (misclassified first)
+    GET  /api/training                      the live training run, limits, presets
+    POST /api/training                      start training a network (202)
+    GET  /api/training/events               the run as server-sent events
+    POST /api/training/{pause,resume,step,stop,use}   steer it; serve its network
     GET  /api/my-digits                     the folder your own digits are saved into
     POST /api/my-digits                     a picture and its true label -> saved there
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import numpy as np
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -37,10 +45,11 @@ from digitnet.data.my_digits import MyDigits
 from digitnet.model_io import Model
 from digitnet.web.error_handlers import install_error_handlers
 from digitnet.web.limits import BodySizeLimit
+from digitnet.web.live.trainer import Trainer
 from digitnet.web.routers import ROUTERS
 from digitnet.web.routers.page import STATIC_DIR
 from digitnet.web.schemas import ErrorResponse
-from digitnet.web.state import STATE_KEY, AppState, build_test_set
+from digitnet.web.state import STATE_KEY, AppState, Served, ServedModel, build_test_set
 
 MAX_BODY_BYTES = 8 * 1024 * 1024  # an uploaded photo fits; anything larger gets 413
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -50,18 +59,29 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
                max_body_bytes: int = MAX_BODY_BYTES, test_set_name: str = "test",
-               test_set_note: str | None = None, my_digits_dir: Path | None = None) -> FastAPI:
+               test_set_note: str | None = None, data_dir: Path | None = None,
+               models_dir: Path = Path("models"), my_digits_dir: Path | None = None) -> FastAPI:
     """The web app for ``model``; ``test_set`` (images (m, 784), labels (m,)) feeds the browser.
 
-    ``test_set_note`` says why there is no test set, for the page to show; the page saves your
-    own digits into ``my_digits_dir`` (None: saving is off).
+    ``test_set_note`` says why there is no test set, for the page to show. Live training reads
+    its datasets from ``data_dir`` (else where ``load_dataset`` looks, never downloading) and
+    saves the networks put to use in ``models_dir``; the page saves your own digits into
+    ``my_digits_dir`` (None: saving is off).
     """
     tests = build_test_set(model, *test_set, test_set_name) if test_set is not None else None
-    app = FastAPI(title="digitnet", version="0.1.0", responses=ERRORS,
-                  description="Draw a digit and watch a from-scratch NumPy network think.")
-    setattr(app.state, STATE_KEY,
-            AppState(model, tests, test_set_note or "no test set was loaded",
-                     MyDigits(my_digits_dir) if my_digits_dir is not None else None))
+    served = Served(model, tests, test_set_note or "no test set was loaded")
+    trainer = Trainer(data_dir, models_dir)
+    my_digits = MyDigits(my_digits_dir) if my_digits_dir is not None else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await anyio.to_thread.run_sync(trainer.close)  # stop the run, join its thread
+
+    app = FastAPI(title="digitnet", version="0.1.0", responses=ERRORS, lifespan=lifespan,
+                  description="Draw a digit and watch a from-scratch NumPy network think; "
+                              "train your own and watch it learn.")
+    setattr(app.state, STATE_KEY, AppState(ServedModel(served), trainer, my_digits))
     app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
     install_error_handlers(app)
     for router in ROUTERS:

@@ -4,7 +4,7 @@ Validation errors (a body or path parameter of the wrong shape) become 422 namin
 problem is; a long list is cut after ``MAX_PROBLEMS`` and says how many more there are, so 784
 bad pixels make one readable line, not 784 clauses. HTTP errors keep their status; the
 library's own errors (:class:`digitnet.errors.DigitnetError`: not an image, no digit found...)
-are 422.
+are 422, except a training command that does not fit the run's state (409).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from digitnet.errors import DigitnetError
+from digitnet.web.live.trainer import RunConflictError
 
 MAX_PROBLEMS = 3  # validation problems named in full; the rest are counted
 
@@ -46,12 +47,18 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=exc.headers)
 
 
+async def conflict(request: Request, exc: RunConflictError) -> JSONResponse:
+    return JSONResponse({"error": str(exc)}, 409)
+
+
 async def library_error(request: Request, exc: DigitnetError) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, 422)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer every error as ``{"error": "..."}``: validation and library errors as 422."""
+    """Answer every error as ``{"error": "..."}``: validation and library errors as 422,
+    training conflicts as 409."""
     app.exception_handler(RequestValidationError)(invalid_request)
     app.exception_handler(StarletteHTTPException)(http_error)
     app.exception_handler(DigitnetError)(library_error)
+    app.exception_handler(RunConflictError)(conflict)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from digitnet.activations import Array
 from digitnet.errors import DigitnetError
 from digitnet.model_io import Model, load_model
 from digitnet.web.app import create_app
+from digitnet.web.state import STATE_KEY
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -73,7 +75,7 @@ def run(model_path: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     model = load_model(model_path)
     test_set, name, note = load_test_set(model, data_dir)
-    app = create_app(model, test_set, test_set_name=name, test_set_note=note,
+    app = create_app(model, test_set, test_set_name=name, test_set_note=note, data_dir=data_dir,
                      my_digits_dir=my_digits_dir)
     sock = bind(host, port)
     print(f"digitnet: serving {model_path} at {address(sock)}  (Ctrl-C to stop)", flush=True)
@@ -82,7 +84,29 @@ def run(model_path: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     if my_digits_dir is not None:
         print(f"digitnet: the page saves your own digits into {my_digits_dir}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    end_streams_first(server, app)
     server.run(sockets=[sock])
+
+
+def stopping(app: Any) -> Callable[[], None]:
+    """What to call when the server starts stopping: the app's event streams end.
+
+    uvicorn waits for every response to finish before it stops, and an event stream never
+    finishes by itself; the app's lifespan shutdown (which stops a training run) comes after.
+    """
+    state = getattr(getattr(app, "state", None), STATE_KEY, None)
+    return state.trainer.end_streams if state is not None else lambda: None
+
+
+def end_streams_first(server: Any, app: Any) -> None:
+    """Make ``server``'s Ctrl-C / SIGTERM handler end the app's event streams first."""
+    handle_exit, end_streams = server.handle_exit, stopping(app)
+
+    def handle(sig: int, frame: FrameType | None) -> None:
+        end_streams()
+        handle_exit(sig, frame)
+
+    server.handle_exit = handle
 
 
 @contextmanager
@@ -104,6 +128,7 @@ def background_server(app: Any, host: str = DEFAULT_HOST, port: int = 0,
     try:
         yield address(sock).rstrip("/")
     finally:
+        stopping(app)()
         server.should_exit = True
         thread.join(timeout)
         sock.close()

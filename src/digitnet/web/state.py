@@ -1,13 +1,15 @@
-"""What the web app serves: one loaded model and, when it could be found, its test set.
+"""What the web app serves: one model and, when it could be found, its test set; the trainer.
 
 ``create_app`` builds one :class:`AppState` and keeps it on ``app.state``; handlers reach it
-through the :data:`AppStateDep` dependency (``state: AppStateDep`` in their signature), never
-through a global or a closure. A router that needs something more (a training run, say) adds a
-field here and builds it in ``create_app``.
+through a dependency, never through a global or a closure: ``served: ServedDep`` is the model
+being served, taken once per request (a training run may swap it between two requests, never
+within one), and ``state: AppStateDep`` the whole state, with the :class:`Trainer` of the live
+training runs.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,6 +23,7 @@ from digitnet.errors import DigitnetError
 from digitnet.metrics import predict_in_chunks
 from digitnet.model_io import Model
 from digitnet.network import Network
+from digitnet.web.live.trainer import Trainer
 from digitnet.web.schemas import TestSetInfo
 
 STATE_KEY = "digitnet"  # the attribute of app.state holding the AppState
@@ -55,14 +58,13 @@ def build_test_set(model: Model, images: Array, labels: np.ndarray, name: str) -
 
 
 @dataclass(frozen=True)
-class AppState:
-    """The model the app serves, its test set (None, and ``test_set_note`` says why), and the
-    folder the page saves your own digits into (None: saving is off)."""
+class Served:
+    """What the app serves at one moment: the model, its test set (None, and ``test_set_note``
+    says why). A request takes one ``Served`` and uses only it, so it never mixes two models."""
 
     model: Model
     tests: TestSet | None
     test_set_note: str
-    my_digits: MyDigits | None = None
 
     @property
     def network(self) -> Network:
@@ -84,10 +86,49 @@ class AppState:
                            accuracy=round(1 - tests.misclassified / count, 6) if count else None)
 
 
+class ServedModel:
+    """The one thing that changes while the app runs: which model it serves.
+
+    ``get`` hands out the current :class:`Served` and ``swap`` replaces it whole, under a lock:
+    a request holds either the old model or the new one, never half of each. A served network is
+    never trained in place (training works on its own network; ``/api/training/use`` serves a
+    copy).
+    """
+
+    def __init__(self, served: Served) -> None:
+        self._lock = threading.Lock()
+        self._served = served
+
+    def get(self) -> Served:
+        with self._lock:
+            return self._served
+
+    def swap(self, served: Served) -> None:
+        with self._lock:
+            self._served = served
+
+
+@dataclass(frozen=True)
+class AppState:
+    """The served model (swapped only by ``/api/training/use``), the training runs, and the
+    folder the page saves your own digits into (None: saving is off)."""
+
+    served: ServedModel
+    trainer: Trainer
+    my_digits: MyDigits | None = None
+
+
 async def get_state(request: Request) -> AppState:
     """The app's state, for ``Depends`` (async: no trip through the thread pool)."""
     state: AppState = getattr(request.app.state, STATE_KEY)
     return state
 
 
+async def get_served(request: Request) -> Served:
+    """What the app serves now, taken once for the whole request."""
+    state: AppState = getattr(request.app.state, STATE_KEY)
+    return state.served.get()
+
+
 AppStateDep = Annotated[AppState, Depends(get_state)]
+ServedDep = Annotated[Served, Depends(get_served)]

@@ -17,14 +17,14 @@ from fastapi import Path as PathParam
 
 from digitnet.web.explain import rounded
 from digitnet.web.schemas import LayerWeights, ModelInfo, NeuronWeights
-from digitnet.web.state import AppState, AppStateDep
+from digitnet.web.state import Served, ServedDep
 
 router = APIRouter()
 
 
-def layer_index(state: AppState, layer: int) -> int:
+def layer_index(served: Served, layer: int) -> int:
     """The index into ``network.weights`` of the weights into ``layer`` (1..L), or 404."""
-    L = state.network.num_layers
+    L = served.network.num_layers
     if not 1 <= layer <= L:
         raise HTTPException(404, f"layer {layer} has no incoming weights: layers with "
                                  f"weights are 1..{L} (0 is the input)")
@@ -32,21 +32,21 @@ def layer_index(state: AppState, layer: int) -> int:
 
 
 @router.get("/api/model", summary="The model: architecture, how it was made, its test set")
-def describe(state: AppStateDep) -> ModelInfo:
-    network = state.network
+def describe(served: ServedDep) -> ModelInfo:
+    network = served.network
     return ModelInfo(
         layers=network.sizes, activation=network.activation.name,
         output_activation=network.output_activation.name, cost=network.cost.name,
         num_parameters=network.num_parameters, description=repr(network),
-        test_accuracy=state.model.test_accuracy, metadata=state.model.card.to_dict(),
-        test_set=state.test_set_info(), inputs=network.sizes[0], outputs=network.sizes[-1],
-        image_side=state.image_side)
+        test_accuracy=served.model.test_accuracy, metadata=served.model.card.to_dict(),
+        test_set=served.test_set_info(), inputs=network.sizes[0], outputs=network.sizes[-1],
+        image_side=served.image_side)
 
 
 @router.get("/api/layers/{layer}/weights", summary="The weights and biases into a layer")
-def layer_weights(layer: int, state: AppStateDep) -> LayerWeights:
-    index = layer_index(state, layer)
-    w, b = state.network.weights[index], state.network.biases[index]
+def layer_weights(layer: int, served: ServedDep) -> LayerWeights:
+    index = layer_index(served, layer)
+    w, b = served.network.weights[index], served.network.biases[index]
     return LayerWeights(layer=layer, shape=(w.shape[0], w.shape[1]),
                         weights=[rounded(row) for row in w], biases=rounded(b))
 
@@ -54,13 +54,13 @@ def layer_weights(layer: int, state: AppStateDep) -> LayerWeights:
 @router.get("/api/layers/{layer}/neurons/{neuron}",
             summary="One neuron's incoming weights and its bias")
 def neuron_weights(layer: int, neuron: Annotated[int, PathParam()],
-                   state: AppStateDep) -> NeuronWeights:
-    index = layer_index(state, layer)
-    w = state.network.weights[index]
+                   served: ServedDep) -> NeuronWeights:
+    index = layer_index(served, layer)
+    w = served.network.weights[index]
     if not 0 <= neuron < w.shape[0]:
         raise HTTPException(404, f"layer {layer} has neurons 0..{w.shape[0] - 1}, "
                                  f"not {neuron}")
-    side = state.image_side if layer == 1 else None
+    side = served.image_side if layer == 1 else None
     return NeuronWeights(layer=layer, neuron=neuron,
-                         bias=float(state.network.biases[index][neuron]),
+                         bias=float(served.network.biases[index][neuron]),
                          weights=rounded(w[neuron]), image_side=side)

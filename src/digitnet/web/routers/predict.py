@@ -31,7 +31,7 @@ from digitnet.web.schemas import (
     PixelsRequest,
     Prediction,
 )
-from digitnet.web.state import AppStateDep
+from digitnet.web.state import ServedDep
 
 router = APIRouter()
 
@@ -42,43 +42,43 @@ def pick_seed(seed: int | None) -> int:
 
 
 @router.post("/api/predict", summary="Predict from 784 pixel intensities in [0, 1]")
-def predict(request: PixelsRequest, state: AppStateDep) -> Prediction:
-    network = state.network
+def predict(request: PixelsRequest, served: ServedDep) -> Prediction:
+    network = served.network
     if len(request.pixels) != network.sizes[0]:
         raise HTTPException(422, f"pixels: expected {network.sizes[0]} numbers, "
                                  f"got {len(request.pixels)}")
     pixels = np.asarray(request.pixels, dtype=network.dtype)  # (n_in,)
-    return judged(explain(network, pixels), state.model, pixels, request.min_confidence)
+    return judged(explain(network, pixels), served.model, pixels, request.min_confidence)
 
 
 @router.post("/api/predict/image",
              summary="Predict from a picture (PNG, JPEG, ...), prepared like MNIST")
 def predict_image(
     file: Annotated[UploadFile, File(description="a picture of one digit, any size")],
-    state: AppStateDep,
+    served: ServedDep,
     min_confidence: Annotated[float | None, Form(ge=0.0, le=1.0, allow_inf_nan=False)] = None,
 ) -> Prediction:
-    if state.image_side is None:
-        raise HTTPException(422, f"this network takes {state.network.sizes[0]} inputs, not a "
+    if served.image_side is None:
+        raise HTTPException(422, f"this network takes {served.network.sizes[0]} inputs, not a "
                                  f"{IMAGE_SIDE}x{IMAGE_SIDE} image")
     prepared = prepare_digit(load_image(file.file.read()))
-    prediction = explain(state.network, prepared.vector, describe_stages(prepared))
-    return judged(prediction, state.model, prepared.vector, min_confidence)
+    prediction = explain(served.network, prepared.vector, describe_stages(prepared))
+    return judged(prediction, served.model, prepared.vector, min_confidence)
 
 
 @router.post("/api/noise", summary="Feed random noise: the network still answers")
-def noise(request: NoiseRequest, state: AppStateDep) -> NoiseResponse:
-    network = state.network
+def noise(request: NoiseRequest, served: ServedDep) -> NoiseResponse:
+    network = served.network
     seed = pick_seed(request.seed)
     rng = np.random.default_rng(seed)
     pixels = rng.random(network.sizes[0]).astype(network.dtype)  # (n_in,)
-    prediction = judged(explain(network, pixels), state.model, pixels, request.min_confidence)
+    prediction = judged(explain(network, pixels), served.model, pixels, request.min_confidence)
     return NoiseResponse(seed=seed, prediction=prediction)
 
 
 @router.post("/api/dream", summary="What does the network think a digit looks like?")
-def dream_digit(request: DreamRequest, state: AppStateDep) -> DreamResponse:
-    network = state.network
+def dream_digit(request: DreamRequest, served: ServedDep) -> DreamResponse:
+    network = served.network
     if request.digit >= network.sizes[-1]:
         raise HTTPException(422, f"digit: the network has {network.sizes[-1]} outputs")
     seed = pick_seed(request.seed)

@@ -61,3 +61,12 @@ export const neuronWeights = (layer, index) =>
 
 /** The test image at ``position`` in the browsing order (the mistakes come first). */
 export const testItem = (position) => request(`/api/test-set/${position}`);
+
+/** The live training run (or null), the server's limits, the presets and the option names. */
+export const training = () => request("/api/training");
+
+/** Start a run with the options of ``digitnet train``; answers the run's description. */
+export const startTraining = (options) => postJSON("/api/training", options);
+
+/** pause, resume, step, stop or use (serve the run's network); answers the run's status. */
+export const trainingCommand = (name) => postJSON(`/api/training/${name}`, {});

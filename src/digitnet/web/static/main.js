@@ -1,13 +1,18 @@
 // digitnet's page: draw a digit, send it to the JSON API, draw what every layer computed.
-// Plain JavaScript modules, no build step, no libraries: every picture is an SVG or a canvas.
+// Plain JavaScript modules, no build step; every picture is an SVG or a canvas, and the charts
+// of a run trained on the page use uPlot (vendored in vendor/uplot).
 //
 // This module wires the page together and owns its one piece of shared state, `state`; the
 // panels get it as an argument (`view.render(state)`) and never keep a copy. A new panel is a
 // module with a class holding its elements and a render(state) method, added to `views`.
+// The training panel's views are redrawn at most once per animation frame, however many of
+// the run's events arrive.
 
 import * as api from "./api.js";
 import { AnswerPanel } from "./answer.js";
+import { AccuracyChart, CostChart } from "./charts.js";
 import { ConfidenceControl } from "./confidence-control.js";
+import { DiagnosisView } from "./diagnosis-view.js";
 import { byId } from "./dom.js";
 import { percent } from "./format.js";
 import { LivePrediction } from "./live-prediction.js";
@@ -16,6 +21,10 @@ import { NetworkView } from "./network-view.js";
 import { NeuronPanel } from "./neuron-panel.js";
 import { DrawingPad } from "./pad.js";
 import { TestBrowser } from "./test-browser.js";
+import { TrainingPanel } from "./training-panel.js";
+import { TestDigits, WeightPictures } from "./training-pictures.js";
+import { applyEvent, emptyTraining } from "./training-state.js";
+import { TrainingStream } from "./training-stream.js";
 
 const state = {
   model: null,        // GET /api/model: layers, activations, inputs, outputs, image_side...
@@ -23,6 +32,7 @@ const state = {
   source: "drawing",  // where that input came from: drawing, noise, dream or test
   detail: null,       // the dream or the test item behind it, for the captions
   selected: null,     // the neuron clicked: { layer, index }
+  training: emptyTraining(),  // the run trained on the page, from its events
 };
 
 const answer = new AnswerPanel();
@@ -97,6 +107,28 @@ const tests = new TestBrowser({
   onShow: (item) => { pad.clear(); show(item.prediction, "test", item); },
 });
 
+// ---- training a network on the page ---------------------------------------------------------
+const trainingPanel = new TrainingPanel({ onUse: useTrained });
+const trainingViews = [
+  trainingPanel, new CostChart(byId("cost-chart")), new AccuracyChart(byId("accuracy-chart")),
+  new WeightPictures(byId("weight-pictures")), new TestDigits(byId("test-digits")),
+  new DiagnosisView(byId("diagnosis")),
+];
+let frame = null;
+function trainingChanged() {
+  if (frame === null) {
+    frame = requestAnimationFrame(() => { frame = null; render(trainingViews); });
+  }
+}
+
+/** The run's network is served now: describe it, reload the test set, read the pad again. */
+async function useTrained() {
+  await loadModel();
+  state.selected = null;
+  if (pad.hasInk) { state.source = "drawing"; live.request(); } else { showEmpty(); }
+  render(selectionViews);
+}
+
 // ---- start -----------------------------------------------------------------------------------
 function describeModel(m) {
   return `A ${m.layers.join("–")} network: ${m.activation} hidden neurons, ` +
@@ -104,8 +136,7 @@ function describeModel(m) {
     (m.test_accuracy !== null ? `, ${percent(m.test_accuracy)} right on its test set.` : ".");
 }
 
-async function start() {
-  pad.clear();
+async function loadModel() {
   const info = byId("model-info");
   try {
     state.model = await api.getModel();
@@ -114,9 +145,21 @@ async function start() {
   } catch (error) {
     info.textContent = `Cannot reach the model: ${error.message}`;
   }
-  showEmpty();
   tests.start(state.model?.test_set ?? null, state.model?.image_side);
   myDigits.start();
+}
+
+async function start() {
+  pad.clear();
+  await loadModel();
+  showEmpty();
+  try {
+    trainingPanel.start(await api.training());
+  } catch (error) {
+    trainingPanel.problem = `Cannot reach the trainer: ${error.message}`;
+  }
+  render(trainingViews);
+  new TrainingStream((kind, data) => { applyEvent(state.training, kind, data); trainingChanged(); });
 }
 
 start();
