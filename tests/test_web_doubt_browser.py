@@ -3,7 +3,8 @@ saving the drawing into your own digits.
 
 The network is trained one epoch on real MNIST and given a high temperature (its
 probabilities softened), so that a drawn 7 is below the default minimum confidence until the
-slider is lowered. Skips like tests/test_web_browser.py, whose helpers it uses.
+slider is lowered. Skips like tests/test_web_browser.py, whose helpers it uses, with
+conftest's ``page``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from digitnet.data.my_digits import read_labels
-from test_web_browser import CHROMIUM_ARGS, SEVEN, chromium_path, draw
+from test_web_browser import SEVEN, draw
 
 pytestmark = [pytest.mark.browser, pytest.mark.mnist]
 TEMPERATURE = 6.0
@@ -44,25 +45,17 @@ def served(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield url, folder
 
 
-@pytest.fixture
-def page(served: tuple[str, Path]) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    executable = chromium_path()
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1480, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: errors.append(message.text)
-                    if message.type == "error" else None)
-            page.goto(served[0] + "/")
-            page.wait_for_function("() => document.getElementById('min-confidence-value')"
-                                   ".textContent === '80%'", timeout=10_000)
-            yield page
-            assert not errors, f"JavaScript or console errors on the page: {errors}"
-        finally:
-            browser.close()
+@pytest.fixture(scope="module")
+def server_url(served: tuple[str, Path]) -> str:
+    """The URL conftest's ``page`` fixture opens."""
+    return served[0]
+
+
+def ready(page: Any) -> Any:
+    """The page once it has read the model's default minimum confidence."""
+    page.wait_for_function("() => document.getElementById('min-confidence-value')"
+                           ".textContent === '80%'", timeout=10_000)
+    return page
 
 
 def answer_shown(page: Any, sure: str) -> None:
@@ -73,7 +66,7 @@ def answer_shown(page: Any, sure: str) -> None:
 
 
 def test_an_unsure_answer_and_the_slider(page: Any) -> None:
-    draw(page, SEVEN)
+    draw(ready(page), SEVEN)
     answer_shown(page, "false")
     caption = page.locator("#answer-caption").inner_text()
     assert page.locator("#answer").inner_text() == "?"
@@ -95,6 +88,7 @@ def test_an_unsure_answer_and_the_slider(page: Any) -> None:
 
 def test_save_the_drawing_as_my_digit(page: Any, served: tuple[str, Path]) -> None:
     folder = served[1]
+    ready(page)
     status = page.locator("#my-digits-status")
     page.wait_for_function("() => !document.getElementById('my-digits').hidden", timeout=10_000)
     assert str(folder) in status.inner_text()
