@@ -207,6 +207,7 @@ def _pieces_by_search(mask: np.ndarray) -> int:
 
 @pytest.mark.parametrize("density", [0.05, 0.3, 0.45, 0.6])
 def test_pieces_are_the_connected_components(density: float) -> None:
+    """Pixels touching by a side or a corner are one piece (8-connectivity, as a pen draws)."""
     rng = np.random.default_rng(int(density * 100))
     mask = rng.random((40, 50)) < density
     labels = label_pieces(mask)

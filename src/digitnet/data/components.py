@@ -1,9 +1,7 @@
 """Finding the one digit on a page: pieces of ink, grouped into marks, the biggest one kept.
 
 1. **Pieces.** The ink pixels (above a threshold) that touch, side or corner (8-connectivity),
-   form a piece: connected components, labelled by union-find over the pairs of touching ink
-   pixels, vectorised: each round hooks the larger root of every pair under the smaller one
-   (``np.minimum.at``), then follows parent pointers until every pixel points at its root.
+   form a piece: the connected components, labelled by ``scipy.ndimage.label``.
 2. **Specks.** Pieces holding less than ``SPECK`` of the largest one's ink are dust, paper grain
    or noise, and are dropped.
 3. **Marks.** A digit may be drawn in several pieces (the bar of a 5, a broken stroke), so
@@ -13,6 +11,8 @@
 4. **The digit** is the mark with the most ink. Another mark at least ``SIMILAR_HEIGHT`` as tall
    with at least ``SIMILAR_INK`` of its ink is a second digit: the picture holds several, and
    says so (ImageError). Smaller marks are left out.
+
+SciPy is imported inside the functions, so the rest of digitnet needs only NumPy.
 """
 
 from __future__ import annotations
@@ -55,34 +55,10 @@ class Box:
 
 def label_pieces(mask: np.ndarray) -> np.ndarray:
     """(h, w) bool -> (h, w) int labels: 0 for background, 1..k for the 8-connected pieces."""
-    h, w = mask.shape
-    ids = np.full((h + 2, w + 2), -1, np.int64)  # a frame of -1 around the picture
-    where = np.flatnonzero(mask.ravel())
-    inner = ids[1:-1, 1:-1]
-    inner[mask] = np.arange(where.size)
-    pairs = []
-    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):  # right, down and the two diagonals
-        neighbour = ids[1 + dr:h + 1 + dr, 1 + dc:w + 1 + dc]  # (h, w): the pixel at (r+dr, c+dc)
-        both = mask & (neighbour >= 0)
-        pairs.append(np.stack([inner[both], neighbour[both]]))
-    a, b = np.concatenate(pairs, axis=1) if pairs else np.zeros((2, 0), np.int64)
-    parent = np.arange(where.size)
-    while True:
-        ra, rb = parent[a], parent[b]
-        differ = ra != rb
-        if not differ.any():
-            break
-        low, high = np.minimum(ra, rb)[differ], np.maximum(ra, rb)[differ]
-        np.minimum.at(parent, high, low)  # hook each larger root under a smaller one
-        while True:  # pointer jumping: every pixel points at its root
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-    _, labels = np.unique(parent, return_inverse=True)
-    result = np.zeros((h, w), np.int64)
-    result[mask] = labels + 1
-    return result
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    return np.asarray(labels, np.int64)
 
 
 @dataclass(frozen=True)
@@ -96,16 +72,10 @@ class Mark:
 
 def _boxes(labels: np.ndarray, count: int) -> list[Box]:
     """The bounding box of each piece 1..count."""
-    rows, cols = np.nonzero(labels)
-    which = labels[rows, cols] - 1  # (ink pixels,): each pixel's piece, from 0
-    limits = []
-    for where, start, extreme in ((rows, labels.shape[0], np.minimum),
-                                  (cols, labels.shape[1], np.minimum),
-                                  (rows, -1, np.maximum), (cols, -1, np.maximum)):
-        limit = np.full(count, start)
-        extreme.at(limit, which, where)  # the smallest (largest) row or column of each piece
-        limits.append(limit)
-    return [Box(*(int(v) for v in box)) for box in zip(*limits, strict=True)]
+    from scipy import ndimage
+
+    return [Box(rows.start, cols.start, rows.stop - 1, cols.stop - 1)
+            for rows, cols in ndimage.find_objects(labels, count)]
 
 
 def _together(a: Box, b: Box) -> bool:

@@ -24,12 +24,11 @@ things stand between them, undone here one at a time:
    ``ink = clip((r - 4 sigma) / (peak - 4 sigma))``.
 
 A picture is empty when its strongest ink stands less than ``max(EMPTY_CONTRAST, 6 sigma)`` above
-the paper. Pillow (for the box averages) is imported inside the functions.
+the paper. Pillow (for the box averages) and SciPy (for the closing) are imported inside the
+functions.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -81,23 +80,15 @@ def is_dark_on_light(gray: np.ndarray) -> bool:
     return paper - float(gray.min()) > float(gray.max()) - paper
 
 
-def _rank(grid: np.ndarray, size: int, take: Any) -> np.ndarray:
-    """Each cell of (h', w') replaced by ``take`` (np.max or np.min) of the size x size window
-    around it; the border is repeated outwards."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    padded = np.pad(grid, size // 2, mode="edge")
-    result: np.ndarray = take(sliding_window_view(padded, (size, size)), axis=(2, 3))
-    return result
-
-
 def _envelope(grid: np.ndarray, dark_ink: bool) -> np.ndarray:
     """The paper of a coarse grid (h', w') with the ink taken out: a closing (each cell the
     largest value near it, then the smallest of those) for dark ink, an opening for light ink.
     Either keeps smooth light and erases strokes narrower than a third of the grid."""
+    from scipy import ndimage
+
     size = max(3, min(grid.shape) // 3) | 1  # odd
-    first, then = (np.max, np.min) if dark_ink else (np.min, np.max)
-    return _rank(_rank(grid, size, first), size, then)
+    shut = ndimage.grey_closing if dark_ink else ndimage.grey_opening
+    return np.asarray(shut(grid, size=(size, size), mode="nearest"), np.float64)
 
 
 def fit_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
@@ -110,6 +101,8 @@ def fit_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     ``OUTLIER_SIGMAS`` sigma of the fit, fit again, ``FIT_ROUNDS`` times. Paper that is flat
     (within ``FLAT``) gives a constant b, exactly, so a clean picture passes through unchanged.
     """
+    from scipy import ndimage
+
     grid = _coarse_grid(gray)  # (h', w')
     envelope = _envelope(grid, dark_ink)  # (h', w')
     if float(np.ptp(envelope)) <= FLAT:  # flat paper: its level exactly, no surface
@@ -122,7 +115,7 @@ def fit_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     values = grid.ravel()
     departure = ((first - values) if dark_ink else (values - first)).reshape(grid.shape)
     ink = departure > 0.5 * max(float(departure.max()), FLAT)
-    ink = _rank(ink, 3, np.max)  # and its neighbours
+    ink = ndimage.binary_dilation(ink, structure=np.ones((3, 3), bool))  # and its neighbours
     paper = ~ink.ravel()
     coefficients = np.zeros(6)
     for _ in range(FIT_ROUNDS):

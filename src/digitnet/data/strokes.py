@@ -15,7 +15,8 @@ side is ``WORK_SIDE`` pixels (shrunk by taking the maximum of each block, so a h
 then thickened or thinned by a disk of radius ``r = round(|TARGET * side - w| / 2)``: dilation
 (a pixel becomes ink when ink lies within r of it) or erosion (it stays ink only when every
 pixel within r is ink) moves each side of a stroke by r. The mask's hard edges are smoothed
-when it is scaled down to 20x20, as MNIST's were.
+when it is scaled down to 20x20, as MNIST's were. Pillow and SciPy (for the morphology) are
+imported inside the functions.
 """
 
 from __future__ import annotations
@@ -67,17 +68,14 @@ def _on_work_canvas(mask: np.ndarray) -> np.ndarray:
 
 
 def morphology(mask: np.ndarray, radius: int, thicken: bool) -> np.ndarray:
-    """Dilate (``thicken``) or erode ``mask`` (h, w) bool by a disk of ``radius`` pixels."""
-    h, w = mask.shape
-    padded = np.pad(mask, radius, constant_values=False)  # (h + 2r, w + 2r)
-    result = np.zeros_like(mask) if thicken else np.ones_like(mask)
-    for dr in range(-radius, radius + 1):
-        for dc in range(-radius, radius + 1):
-            if dr * dr + dc * dc > radius * radius:
-                continue
-            shifted = padded[radius + dr:radius + dr + h, radius + dc:radius + dc + w]
-            result = (result | shifted) if thicken else (result & shifted)
-    return result
+    """Dilate (``thicken``) or erode ``mask`` (h, w) bool by a disk of ``radius`` pixels
+    (outside the picture is no ink)."""
+    from scipy import ndimage
+
+    rows, cols = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disk = rows * rows + cols * cols <= radius * radius  # (2r + 1, 2r + 1)
+    change = ndimage.binary_dilation if thicken else ndimage.binary_erosion
+    return np.asarray(change(mask, structure=disk, border_value=0), bool)
 
 
 def normalise_strokes(cropped: np.ndarray) -> tuple[np.ndarray, float]:
