@@ -161,6 +161,8 @@ def _write_dataset(folder: Path, train_images: np.ndarray, train_labels: np.ndar
         (np.zeros((2, 28, 28), np.uint8), np.array([1, 10], np.uint8), r"lie in 0\.\.9"),
         (np.zeros((2, 27, 27), np.uint8), np.zeros(2, np.uint8), r"expected \(m, 28, 28\)"),
         (np.zeros((2, 28, 28), np.uint8), np.zeros((2, 1), np.uint8), r"expected \(m,\) integer"),
+        # found by fuzzing: no images at all made the reshape to (0, 784) fail
+        (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), "training set holds no images"),
     ],
 )
 def test_mismatched_files_are_data_errors(

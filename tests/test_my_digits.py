@@ -17,8 +17,8 @@ from conftest import digitnet_command, draw_digit
 from digitnet import Network
 from digitnet.data import load_dataset, load_image, prepare_digit
 from digitnet.data.my_digits import LABELS, MyDigits, default_folder, read_labels
-from digitnet.errors import ConfigError, DataError, ImageError
-from digitnet.fine_tuning import mix
+from digitnet.errors import ConfigError, DataError, ImageError, InputError
+from digitnet.fine_tuning import hold_out, mix
 from digitnet.model_card import DatasetRecord, ModelCard
 from digitnet.model_io import load_model, save_model
 
@@ -119,6 +119,18 @@ def test_mixing_repeats_ones_own_digits_to_their_share() -> None:
     assert x.shape == (600 + 5 * 30, 4) and y.shape == (750,)  # 0.2 * 600 / (0.8 * 30) = 5
     assert (x[:600] == 0).all() and (y[600:] == 7).all()
     assert np.unique(y[:600]).size == 10  # a sample of every digit, without replacement
+
+
+def test_a_quarter_of_ones_digits_is_held_out_to_measure_on() -> None:
+    x, y = np.arange(40, dtype=np.float32)[:, None], np.arange(40) % 10  # (40, 1), (40,)
+    (learn_x, learn_y), (held_x, held_y) = hold_out((x, y), np.random.default_rng(1))
+    assert len(held_y) == 10 and len(learn_y) == 30
+    assert sorted(np.concatenate([learn_x, held_x]).ravel()) == list(range(40))  # each once
+    np.testing.assert_array_equal(held_y, held_x.ravel().astype(int) % 10)  # labels kept
+    again = hold_out((x, y), np.random.default_rng(1))[1][0]
+    np.testing.assert_array_equal(again, held_x)  # the same split for the same seed
+    with pytest.raises(InputError, match="at least 4"):
+        hold_out((x[:3], y[:3]), np.random.default_rng(1))
 
 
 # --- through the API ---------------------------------------------------------------------------

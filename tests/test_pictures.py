@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,14 @@ from PIL import Image
 from digitnet.data import prepare_digit
 from digitnet.data.components import label_pieces
 from digitnet.data.ink import fit_background
-from digitnet.data.strokes import THICK, THIN, morphology, relative_stroke_width, stroke_width
+from digitnet.data.strokes import (
+    TARGET,
+    THICK,
+    THIN,
+    morphology,
+    relative_stroke_width,
+    stroke_width,
+)
 from digitnet.errors import ImageError
 
 Draw = Callable[..., Any]
@@ -215,6 +223,18 @@ def test_pieces_are_the_connected_components(density: float) -> None:
     assert ((labels > 0) == mask).all()
     for label in range(1, int(labels.max()) + 1):  # each piece is one piece
         assert _pieces_by_search(labels == label) == 1
+
+
+@pytest.mark.mnist
+def test_mnist_stroke_widths_are_the_targets(mnist_dir: Path) -> None:
+    """TARGET, THIN and THICK are the median, 1% and 99% of MNIST's test digits."""
+    from digitnet.data import load_dataset
+
+    images = load_dataset("mnist", data_dir=mnist_dir, download=False).x_test  # (10000, 784)
+    widths = [relative_stroke_width(image.reshape(28, 28) > 0.5) for image in images]
+    low, median, high = np.percentile(widths, [1, 50, 99])
+    assert median == pytest.approx(TARGET, abs=0.003)
+    assert low == pytest.approx(THIN, abs=0.004) and high == pytest.approx(THICK, abs=0.006)
 
 
 @pytest.mark.parametrize("width", [3, 6, 12, 20])

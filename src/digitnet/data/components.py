@@ -12,7 +12,8 @@
    with at least ``SIMILAR_INK`` of its ink is a second digit: the picture holds several, and
    says so (ImageError). Smaller marks are left out.
 
-SciPy is imported inside the functions, so the rest of digitnet needs only NumPy.
+SciPy (the ``images`` extra) is imported inside the functions, through
+:func:`digitnet.extras.require`, so the rest of digitnet needs only NumPy.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitnet.errors import ImageError
+from digitnet.extras import require
 
 SPECK = 0.03  # pieces with less than this share of the largest piece's ink are specks
 MIN_PIXELS = 12  # a digit has at least this many ink pixels
@@ -55,8 +57,7 @@ class Box:
 
 def label_pieces(mask: np.ndarray) -> np.ndarray:
     """(h, w) bool -> (h, w) int labels: 0 for background, 1..k for the 8-connected pieces."""
-    from scipy import ndimage
-
+    ndimage = require("scipy.ndimage", "images", "finding the digit in a picture")
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
     return np.asarray(labels, np.int64)
 
@@ -72,8 +73,7 @@ class Mark:
 
 def _boxes(labels: np.ndarray, count: int) -> list[Box]:
     """The bounding box of each piece 1..count."""
-    from scipy import ndimage
-
+    ndimage = require("scipy.ndimage", "images", "finding the digit in a picture")
     return [Box(rows.start, cols.start, rows.stop - 1, cols.stop - 1)
             for rows, cols in ndimage.find_objects(labels, count)]
 

