@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import CommandError, ExitCode
 from .options import add_data_options, add_model_argument, data_folder
+from .signals import saving
 
 if TYPE_CHECKING:
     from ..calibration import TemperatureFit
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     print(f"Data: {data.description}")
     print(line)
     out = args.out or args.model
-    save_model(out, model.network, dataclasses.replace(model.card, temperature=fit.temperature))
+    with saving(out, "the model"):
+        save_model(out, model.network,
+                   dataclasses.replace(model.card, temperature=fit.temperature))
     print(f"Saved the model with its temperature to {out}")
     return ExitCode.OK
