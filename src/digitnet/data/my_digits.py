@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from digitnet.data.dataset import Dataset
 from digitnet.data.preprocess import load_image, prepare_digit
-from digitnet.data.sources import Dataset
 from digitnet.errors import ConfigError, DataError, ImageError
 from digitnet.extras import require
 

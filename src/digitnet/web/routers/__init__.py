@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digitnet.web.routers import model, my_digits, page, predict, test_set, training
+from digitnet.web.routers import (
+    backprop,
+    landscape,
+    model,
+    my_digits,
+    page,
+    predict,
+    test_set,
+    training,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router,
-                                  training.router, my_digits.router)
+                                  training.router, backprop.router, landscape.router,
+                                  my_digits.router)
 
 __all__ = ["ROUTERS"]
