@@ -57,7 +57,7 @@ class Box:
 
 def label_pieces(mask: np.ndarray) -> np.ndarray:
     """(h, w) bool -> (h, w) int labels: 0 for background, 1..k for the 8-connected pieces."""
-    ndimage = require("scipy.ndimage", "images", "finding the digit in a picture")
+    ndimage = require("scipy.ndimage", "images", "preparing pictures")
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
     return np.asarray(labels, np.int64)
 
@@ -73,7 +73,7 @@ class Mark:
 
 def _boxes(labels: np.ndarray, count: int) -> list[Box]:
     """The bounding box of each piece 1..count."""
-    ndimage = require("scipy.ndimage", "images", "finding the digit in a picture")
+    ndimage = require("scipy.ndimage", "images", "preparing pictures")
     return [Box(rows.start, cols.start, rows.stop - 1, cols.stop - 1)
             for rows, cols in ndimage.find_objects(labels, count)]
 

@@ -50,7 +50,7 @@ MAD_TO_SIGMA = 1.4826  # sigma = 1.4826 * median |e - median e| for Gaussian noi
 
 def _coarse_grid(image: np.ndarray) -> np.ndarray:
     """(h, w) -> (h', w') box averages with max(h', w') <= GRID_SIDE."""
-    require("PIL", "images", "separating ink from paper")
+    require("PIL", "images", "preparing pictures")
     from PIL import Image
 
     h, w = image.shape
@@ -86,7 +86,7 @@ def _envelope(grid: np.ndarray, dark_ink: bool) -> np.ndarray:
     """The paper of a coarse grid (h', w') with the ink taken out: a closing (each cell the
     largest value near it, then the smallest of those) for dark ink, an opening for light ink.
     Either keeps smooth light and erases strokes narrower than a third of the grid."""
-    ndimage = require("scipy.ndimage", "images", "separating ink from paper")
+    ndimage = require("scipy.ndimage", "images", "preparing pictures")
     size = max(3, min(grid.shape) // 3) | 1  # odd
     shut = ndimage.grey_closing if dark_ink else ndimage.grey_opening
     return np.asarray(shut(grid, size=(size, size), mode="nearest"), np.float64)
@@ -102,7 +102,7 @@ def fit_background(gray: np.ndarray, dark_ink: bool) -> np.ndarray:
     ``OUTLIER_SIGMAS`` sigma of the fit, fit again, ``FIT_ROUNDS`` times. Paper that is flat
     (within ``FLAT``) gives a constant b, exactly, so a clean picture passes through unchanged.
     """
-    ndimage = require("scipy.ndimage", "images", "separating ink from paper")
+    ndimage = require("scipy.ndimage", "images", "preparing pictures")
     grid = _coarse_grid(gray)  # (h', w')
     envelope = _envelope(grid, dark_ink)  # (h', w')
     if float(np.ptp(envelope)) <= FLAT:  # flat paper: its level exactly, no surface

@@ -54,7 +54,7 @@ def relative_stroke_width(mask: np.ndarray) -> float:
 
 def _on_work_canvas(mask: np.ndarray) -> np.ndarray:
     """``mask`` (h, w) redrawn with its longer side about WORK_SIDE: block maxima, or nearest."""
-    require("PIL", "images", "normalising strokes")
+    require("PIL", "images", "preparing pictures")
     from PIL import Image
 
     h, w = mask.shape
@@ -73,7 +73,7 @@ def _on_work_canvas(mask: np.ndarray) -> np.ndarray:
 def morphology(mask: np.ndarray, radius: int, thicken: bool) -> np.ndarray:
     """Dilate (``thicken``) or erode ``mask`` (h, w) bool by a disk of ``radius`` pixels
     (outside the picture is no ink)."""
-    ndimage = require("scipy.ndimage", "images", "normalising strokes")
+    ndimage = require("scipy.ndimage", "images", "preparing pictures")
     rows, cols = np.mgrid[-radius:radius + 1, -radius:radius + 1]
     disk = rows * rows + cols * cols <= radius * radius  # (2r + 1, 2r + 1)
     change = ndimage.binary_dilation if thicken else ndimage.binary_erosion
