@@ -150,6 +150,7 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DIGITNET_DATA_DIR", "no_proxy", "NO_PROXY")}
     env["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    env["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data"))  # an empty my-digits folder
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         env[name] = "http://127.0.0.1:9"  # the discard port: every download fails at once
     return env

@@ -3,10 +3,11 @@
 The engine needs only NumPy. Each face needs more, installed as an extra of the package
 (``pip install 'digitnet[EXTRA]'``)::
 
-    images   Pillow                                       reading pictures
+    images   Pillow, SciPy                                reading pictures, finding the digit
     plots    matplotlib                                   drawing figures (digitnet.plots)
-    cli      tqdm, Pillow                                 progress bars; digitnet predict
-    web      FastAPI, uvicorn, python-multipart, Pillow   the web page (digitnet serve)
+    cli      tqdm, Pillow, SciPy                          progress bars; digitnet predict
+    web      FastAPI, uvicorn, python-multipart, Pillow,  the web page (digitnet serve)
+             SciPy
     data     pooch                                        downloading datasets
     sklearn  scikit-learn                                 digitnet.sklearn
     onnx     onnx, onnxruntime                            digitnet export --format onnx
@@ -28,6 +29,7 @@ from .errors import MissingExtraError
 # import name -> the name pip knows the package by
 DISTRIBUTIONS = {
     "PIL": "Pillow",
+    "scipy": "SciPy",
     "matplotlib": "matplotlib",
     "tqdm": "tqdm",
     "fastapi": "FastAPI",

@@ -67,6 +67,8 @@ class ModelCard:
     preset         the preset the configuration started from
     dataset        the data it learned from; results, epochs, stop_reason, message, seconds:
                    how training went
+    temperature    T of temperature scaling, fitted on held-out digits (see
+                   digitnet.calibration); None when the model was never calibrated
     version, saved which digitnet wrote the file, and when (ISO 8601, UTC)
     notes          anything else, as JSON
     """
@@ -80,6 +82,7 @@ class ModelCard:
     stop_reason: StopReason | None = None
     message: str = ""
     seconds: float | None = None
+    temperature: float | None = None
     version: str = __version__
     saved: str | None = None
     notes: Mapping[str, Any] = field(default_factory=dict)
@@ -89,6 +92,10 @@ class ModelCard:
             raise ModelFileError(f"the training configuration describes "
                                  f"{self.config.architecture}, not the network's "
                                  f"{self.architecture}")
+        if self.temperature is not None and not (math.isfinite(self.temperature)
+                                                 and self.temperature > 0):
+            raise ModelFileError(f"the temperature must be a positive number, got "
+                                 f"{self.temperature!r}")
 
     def stamped(self) -> ModelCard:
         """This card with the current digitnet version and the time, as when it is saved."""
@@ -112,7 +119,8 @@ class ModelCard:
             "history": {"epochs": [dataclasses.asdict(e) for e in self.epochs],
                         "stop_reason": None if self.stop_reason is None
                         else self.stop_reason.value, "message": self.message},
-            "seconds": self.seconds, "digitnet_version": self.version, "saved": self.saved,
+            "seconds": self.seconds, "temperature": self.temperature,
+            "digitnet_version": self.version, "saved": self.saved,
             "notes": dict(self.notes),
         }
 
@@ -165,7 +173,7 @@ def card_from_dict(values: dict[str, Any]) -> ModelCard:
     reason = history.get("stop_reason", values.get("stop_reason"))  # format 1: top level
     known = {"format", "format_version", "architecture", "training", "config", "preset",
              "dataset", "results", "history", "seconds", "digitnet_version", "saved", "notes",
-             "stop_reason"}
+             "stop_reason", "temperature"}
     notes = {**section(values, "notes"), **{k: v for k, v in values.items() if k not in known}}
     return ModelCard(
         architecture=architecture, config=config,
@@ -174,8 +182,8 @@ def card_from_dict(values: dict[str, Any]) -> ModelCard:
         results=record(Results, values, "results"),
         epochs=tuple(epoch_record(e) for e in typed(history, "epochs", list) or []),
         stop_reason=stop_reason(reason), message=typed(history, "message", str) or "",
-        seconds=typed(values, "seconds", float), version=typed(values, "digitnet_version",
-                                                                 str) or "?",
+        seconds=typed(values, "seconds", float), temperature=typed(values, "temperature", float),
+        version=typed(values, "digitnet_version", str) or "?",
         saved=typed(values, "saved", str), notes=notes,
     )
 

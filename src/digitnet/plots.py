@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Array
+from .calibration import Reliability
 from .errors import ConfigError
 from .extras import require
 from .metrics import Answers, Mistakes
@@ -168,6 +169,32 @@ def plot_confidence(noise: Answers, digits: Answers, path: str | Path,
     figure.suptitle(f"It answers even for random noise, with a median confidence of "
                     f"{medians[0]:.0%} (real digits: {medians[1]:.0%}):\n"
                     "it has only ever seen digits, and must pick one of its ten answers")
+    return save_figure(figure, path)
+
+
+def plot_reliability(curves: Mapping[str, Reliability], path: str | Path,
+                     title: str = "Reliability") -> Path:
+    """A reliability diagram: in each confidence bin, the share of right answers against the
+    mean confidence (on the diagonal: calibrated), with the ECE in the legend; below, how many
+    answers fall in each bin."""
+    figure = new_figure(6.5, 7)
+    axis, below = figure.subplots(2, 1, height_ratios=(3, 1), sharex=True)
+    axis.plot([0, 1], [0, 1], color="grey", linestyle="--", label="calibrated: right as often "
+              "as it is sure")
+    for offset, (name, result) in enumerate(curves.items()):
+        filled = result.counts > 0
+        axis.plot(result.confidence[filled], result.accuracy[filled], marker="o",
+                  label=f"{name}: ECE {result.expected_calibration_error:.2%}")
+        width = (result.edges[1] - result.edges[0]) / (len(curves) + 1)
+        share = 100 * result.counts / max(1, int(result.counts.sum()))
+        below.bar(result.edges[:-1] + width * (offset + 0.5), share, width=width, align="edge",
+                  label=name)
+    axis.set(xlim=(0, 1), ylim=(0, 1), ylabel="fraction right", title=title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, loc="upper left")
+    below.set(xlabel="confidence: the largest probability", ylabel="% of answers")
+    below.set_yscale("log")
+    below.grid(alpha=0.3)
     return save_figure(figure, path)
 
 

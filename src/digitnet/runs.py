@@ -2,7 +2,8 @@
 
 ``digitnet train`` runs one; ``digitnet sweep`` runs many, each the same way: build the network
 from the configuration (or continue a stopped run's), train it (reporting through an optional
-callback), measure it on the test (and validation) images, write its
+callback), measure it on the test (and validation) images, fit its temperature on the
+validation images when there are some (:func:`digitnet.calibration.calibrate`), write its
 :class:`~digitnet.model_card.ModelCard`, and say whether it failed: diverged, or ended no better
 than always answering the most common digit (:func:`digitnet.run_checks.why_failed`). A failed
 run is saved beside its intended file, as ``NAME.failed.npz``.
@@ -13,6 +14,7 @@ Nothing here prints or parses arguments; :func:`save_run` is the only function t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import signal
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import TemperatureFit, calibrate
 from .config import TrainingConfig
 from .history import History
 from .model_card import DatasetRecord, ModelCard, Results
@@ -33,7 +36,8 @@ from .training_state import TrainingState
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """A trained network, its card, and why it failed (None when it did not)."""
+    """A trained network, its card, why it failed (None when it did not), and its temperature
+    fitted on the validation images (None without them, or when the run failed)."""
 
     network: Network
     card: ModelCard
@@ -41,6 +45,7 @@ class TrainedRun:
     test_accuracy: float
     seconds: float
     failure: str | None
+    calibration: TemperatureFit | None = None
 
 
 def train_run(config: TrainingConfig, data: Any, preset: str | None, requested: str,
@@ -67,7 +72,8 @@ def train_run(config: TrainingConfig, data: Any, preset: str | None, requested: 
 
 def measured(network: Network, config: TrainingConfig, data: Any, preset: str | None,
              requested: str, history: History, seconds: float) -> TrainedRun:
-    """The trained network measured on the test and validation sets, with its card."""
+    """The trained network measured on the test and validation sets, with its card and its
+    temperature (fitted on the validation set, the ECE measured on the test set)."""
     from .metrics import evaluate
 
     counts = data.counts
@@ -80,8 +86,12 @@ def measured(network: Network, config: TrainingConfig, data: Any, preset: str | 
         results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
         epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
         seconds=round(seconds, 3))
-    return TrainedRun(network, card, history, test.accuracy, seconds,
-                      why_failed(history, test.accuracy, data.y_test))
+    failure = why_failed(history, test.accuracy, data.y_test)
+    if failure is not None or val is None:
+        return TrainedRun(network, card, history, test.accuracy, seconds, failure)
+    fit = calibrate(network, (data.x_val, data.y_val), (data.x_test, data.y_test))
+    return TrainedRun(network, dataclasses.replace(card, temperature=fit.temperature), history,
+                      test.accuracy, seconds, None, fit)
 
 
 def save_run(run: TrainedRun, out: Path) -> Path:

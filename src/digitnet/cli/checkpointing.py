@@ -33,7 +33,7 @@ from .signals import saving
 
 # The flags --resume takes from the checkpoint instead: giving one would change the run.
 RECIPE_FLAGS = [("--preset", "preset"), ("--like", "like"), ("--dataset", "dataset"),
-                ("--checkpoint", "checkpoint"),
+                ("--checkpoint", "checkpoint"), ("--fine-tune", "fine_tune"),
                 *((flag, dest) for flag, dest, _, _ in TRAINING_OPTIONS)]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import CommandError, ExitCode
-from .options import add_data_options, add_json_option, add_model_argument
+from .options import add_data_options, add_json_option, add_model_argument, data_folder
 from .output import finite_or_none, percent, print_json
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     from ..model_io import load_model
 
     model = load_model(args.model)
-    data = test_set_for(model, args.dataset, args.data_dir)
+    data = test_set_for(model, args.dataset, data_folder(args))
     network = model.network
     check_fits(network, data, args.model)
     result = evaluate(network, data.x_test, data.y_test)

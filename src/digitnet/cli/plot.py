@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from .errors import CommandError, ExitCode
 from .evaluate import check_fits, test_set_for
-from .options import add_data_options, add_model_argument
+from .options import add_data_options, add_model_argument, data_folder
 
 if TYPE_CHECKING:
     from ..model_io import Model
@@ -29,6 +29,8 @@ FIGURES = {
     "confusion": "the confusion matrix on the test set: which digit is taken for which",
     "mistakes": "a grid of misclassified test digits: true -> answer (confidence)",
     "noise": f"how sure it is of {NOISE_IMAGES:,} random-noise images, next to the test digits",
+    "calibration": "a reliability diagram: how often it is right when it is so sure, "
+                   "before and after calibration",
 }
 DATA_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST",
               "mnist-sample": "the MNIST sample"}
@@ -39,7 +41,7 @@ suffix). Needs matplotlib: pip install 'digitnet[plots]'.
 
 """ + "\n".join(f"  {name:<10} {text}" for name, text in FIGURES.items()) + """
 
-confusion, mistakes and noise use the test set of the dataset the model was trained on
+confusion, mistakes, noise and calibration use the test set of the dataset the model was trained on
 (recorded in the model file) unless --dataset/--data-dir say otherwise."""
 
 
@@ -134,9 +136,26 @@ def draw_noise(model: Model, args: argparse.Namespace) -> Path:
                            example=noise[0], what=f"test images of {data_name(data)}")
 
 
+def draw_calibration(model: Model, args: argparse.Namespace) -> Path:
+    from ..calibration import calibrated_probabilities, reliability
+    from ..plots import plot_reliability
+
+    data = test_data(model, args)
+    network, temperature = model.network, model.card.temperature
+    curves = {"its own probabilities": reliability(
+        calibrated_probabilities(network, data.x_test, None), data.y_test)}
+    if temperature is not None:
+        curves[f"calibrated, T = {temperature:.2f}"] = reliability(
+            calibrated_probabilities(network, data.x_test, temperature), data.y_test)
+    title = (f"{data.y_test.size:,} test images of {data_name(data)}"
+             + ("" if temperature is not None else
+                "\n(no temperature in the model file: digitnet calibrate fits one)"))
+    return plot_reliability(curves, args.out, title=title)
+
+
 def test_data(model: Model, args: argparse.Namespace) -> Any:
     """The test set to draw from, checked to fit the network; says which one it is."""
-    data = test_set_for(model, args.dataset, args.data_dir)
+    data = test_set_for(model, args.dataset, data_folder(args))
     check_fits(model.network, data, args.model)
     print(f"Test set: {data.description}")
     return data
@@ -148,5 +167,5 @@ def data_name(data: Any) -> str:
 
 DRAW: dict[str, Callable[[Model, argparse.Namespace], Path]] = {
     "curves": draw_curves, "weights": draw_weights, "confusion": draw_confusion,
-    "mistakes": draw_mistakes, "noise": draw_noise,
+    "mistakes": draw_mistakes, "noise": draw_noise, "calibration": draw_calibration,
 }

@@ -10,9 +10,10 @@ from pathlib import Path
 from ..errors import MissingExtraError
 from ..extras import require
 from .errors import CommandError, ExitCode
+from .options import add_my_digits_option
 
 # What the page needs besides digitnet itself: the web extra (Starlette comes with FastAPI).
-WEB_PACKAGES = ("fastapi", "uvicorn", "python_multipart", "PIL")
+WEB_PACKAGES = ("fastapi", "uvicorn", "python_multipart", "PIL", "scipy")
 
 
 def newest_model(folder: Path) -> Path | None:
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder holding MNIST's four files, for the page's sample digits "
                              "and for training the quick model")
+    add_my_digits_option(parser)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
@@ -52,6 +54,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         raise CommandError(f"the web app cannot be loaded: {error}") from None
     except AttributeError:
         raise CommandError("the web app has no run() function (digitnet.web)") from None
+    from ..data.my_digits import default_folder
     from ..model_io import load_model
 
     model_path: Path | None = args.model
@@ -72,6 +75,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        serve_page(model_path, args.host, args.port, args.data_dir)
+        serve_page(model_path, args.host, args.port, args.data_dir,
+                   args.my_digits or default_folder())
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

@@ -2,8 +2,10 @@
 
 The recipe is a preset, or with ``--like MODEL`` the configuration saved in a model file; every
 flag overrides one of its fields; or with ``--resume DIR`` the run saved in a checkpoint (see
-:mod:`.checkpointing`). Ctrl-C or SIGTERM stops after the current mini-batch and still saves
-(see :mod:`.signals`).
+:mod:`.checkpointing`); or with ``--fine-tune MODEL`` a model goes on learning from your own
+digits (see :mod:`.fine_tune`). A run with validation images fits the model's temperature on
+them and says so (see :mod:`.calibrate`). Ctrl-C or SIGTERM stops after the current mini-batch
+and still saves (see :mod:`.signals`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,16 @@ from ..run_checks import check_layers_fit
 from ..runs import TrainedRun, failed_path, save_run, train_run
 from ..training_state import TrainingState
 from . import checkpointing
+from .calibrate import describe_training
 from .checkpointing import Checkpointer, nearby
 from .errors import CommandError, ExitCode, fail
-from .options import PRESET_HELP, add_data_options, add_training_flags, apply_flags
+from .options import (
+    PRESET_HELP,
+    add_data_options,
+    add_training_flags,
+    apply_flags,
+    data_folder,
+)
 from .progress import Display, load_data
 from .signals import saving, stop_requests
 
@@ -51,6 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     recipe.add_argument("--like", type=Path, metavar="MODEL",
                         help="train again with the recipe saved in this model file (its "
                              "configuration, preset and dataset); flags still override")
+    recipe.add_argument("--fine-tune", type=Path, metavar="MODEL",
+                        help="go on training this model on your own digits (--dataset "
+                             "my-digits, --my-digits DIR their folder) mixed with its own "
+                             "training images, 5 epochs at a tenth of its learning rate; saved "
+                             "as MODEL-my-digits.npz")
     add_training_flags(parser)
     add_data_options(parser, "the recipe's, else 'default'")
     parser.add_argument("--out", type=Path, metavar="PATH",
@@ -87,7 +101,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     if args.like is None:
         preset = args.preset or "demo"
         return Recipe(apply_flags(lookup(PRESETS, preset, "preset"), args), preset,
-                      args.dataset or "default", args.data_dir,
+                      args.dataset or "default", data_folder(args),
                       args.out or Path("models") / f"{preset}.npz")
     from ..model_io import load_model
 
@@ -114,6 +128,10 @@ def recipe_to_resume(args: argparse.Namespace) -> Recipe:
 def run(args: argparse.Namespace) -> ExitCode:
     if args.resume is not None:
         return train_and_save(recipe_to_resume(args), args.quiet)
+    if args.fine_tune is not None:
+        from .fine_tune import run as fine_tune
+
+        return fine_tune(args)
     recipe = recipe_from_args(args)
     folder = checkpointing.checkpoint_folder(args, recipe.out)
     return train_and_save(dataclasses.replace(recipe, checkpoints=folder,
@@ -138,6 +156,8 @@ def train_and_save(recipe: Recipe, quiet: bool) -> ExitCode:
         saver.save()  # at once: a folder that cannot be written fails now, not after an epoch
     trained = train_interruptibly(network, data, recipe, state, display, saver)
     history, failure = trained.history, trained.failure
+    if not failure:
+        print(describe_training(trained.calibration), flush=True)
     with saving(failed_path(out) if failure else out, "the model"):
         saved = save_run(trained, out)
     if saver is not None:

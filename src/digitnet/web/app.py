@@ -29,6 +29,8 @@ internet, so the page links to the JSON)::
     POST /api/backprop/step                 one step of gradient descent on one example
     POST /api/backprop/batch                every example's nudge of one weight, averaged
     POST /api/landscape                     the cost on a plane, with two walks downhill
+    GET  /api/my-digits                     the folder your own digits are saved into
+    POST /api/my-digits                     a picture and its true label -> saved there
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from digitnet.activations import Array
+from digitnet.data.my_digits import MyDigits
 from digitnet.model_io import Model
 from digitnet.web.error_handlers import install_error_handlers
 from digitnet.web.limits import BodySizeLimit
@@ -62,16 +65,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
                max_body_bytes: int = MAX_BODY_BYTES, test_set_name: str = "test",
                test_set_note: str | None = None, data_dir: Path | None = None,
-               models_dir: Path = Path("models")) -> FastAPI:
+               models_dir: Path = Path("models"), my_digits_dir: Path | None = None) -> FastAPI:
     """The web app for ``model``; ``test_set`` (images (m, 784), labels (m,)) feeds the browser.
 
     ``test_set_note`` says why there is no test set, for the page to show. Live training reads
     its datasets from ``data_dir`` (else where ``load_dataset`` looks, never downloading) and
-    saves the networks put to use in ``models_dir``.
+    saves the networks put to use in ``models_dir``; the page saves your own digits into
+    ``my_digits_dir`` (None: saving is off).
     """
     tests = build_test_set(model, *test_set, test_set_name) if test_set is not None else None
     served = Served(model, tests, test_set_note or "no test set was loaded")
     trainer = Trainer(data_dir, models_dir)
+    my_digits = MyDigits(my_digits_dir) if my_digits_dir is not None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,7 +86,7 @@ def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
     app = FastAPI(title="digitnet", version="0.1.0", responses=ERRORS, lifespan=lifespan,
                   description="Draw a digit and watch a from-scratch NumPy network think; "
                               "train your own and watch it learn.")
-    setattr(app.state, STATE_KEY, AppState(ServedModel(served), trainer))
+    setattr(app.state, STATE_KEY, AppState(ServedModel(served), trainer, my_digits))
     app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
     install_error_handlers(app)
     for router in ROUTERS:

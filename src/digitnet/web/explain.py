@@ -86,9 +86,9 @@ def explain(network: Network, x: Array, stages: list[Stage] | None = None) -> Pr
 
 STAGE_CAPTIONS = {
     "grayscale": "your drawing, in shades of grey",
-    "inverted": "white ink on black, like MNIST",
-    "cropped": "cropped to the ink",
-    "scaled": "scaled so the longer side is 20 px",
+    "inverted": "the ink alone, white on black like MNIST: paper, light and noise taken away",
+    "cropped": "cropped to the digit (specks and other marks left out)",
+    "scaled": "strokes as wide as MNIST's, scaled so the longer side is 20 px",
     "centred": "centred by mass in 28x28: what the network sees",
 }
 

@@ -10,7 +10,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from digitnet.calibration import DEFAULT_MIN_CONFIDENCE
+
 Pixel = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+MinConfidence = Annotated[float | None, Field(
+    default=None, ge=0.0, le=1.0, allow_inf_nan=False,
+    description="answers less sure than this are 'not sure' (default: "
+                f"{DEFAULT_MIN_CONFIDENCE:g}; 0: always sure)")]
 
 
 class ErrorResponse(BaseModel):
@@ -24,12 +30,14 @@ class PixelsRequest(BaseModel):
 
     pixels: list[Pixel] = Field(description="the 28x28 image flattened row by row",
                                 max_length=100_000)
+    min_confidence: MinConfidence = None
 
 
 class NoiseRequest(BaseModel):
     """Random noise; the same seed gives the same picture. Without one, the server picks one."""
 
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    min_confidence: MinConfidence = None
 
 
 class DreamRequest(BaseModel):
@@ -72,6 +80,9 @@ class Prediction(BaseModel):
 
     ``connections[l]`` lists the strongest contributions from layer l to layer l + 1 between
     shown neurons, as [source, target, w * a]: the sign tells whether it excites or inhibits.
+    The answers to pixels, pictures and noise are judged: ``probabilities`` are calibrated with
+    the model's ``temperature`` (when it has one), and ``sure`` says whether ``confidence``
+    reaches ``min_confidence``; ``maybe`` names the two most likely digits, the best first.
     """
 
     digit: int
@@ -80,6 +91,10 @@ class Prediction(BaseModel):
     layers: list[LayerState]
     connections: list[list[tuple[int, int, float]]]
     stages: list[Stage] | None = None
+    sure: bool | None = None
+    maybe: list[int] | None = None
+    min_confidence: float | None = None
+    temperature: float | None = None
 
 
 class NoiseResponse(BaseModel):
@@ -126,6 +141,9 @@ class ModelInfo(BaseModel):
     inputs: int
     outputs: int
     image_side: int | None
+    min_confidence: float = Field(default=DEFAULT_MIN_CONFIDENCE,
+                                  description="the minimum confidence answers are judged by "
+                                              "unless a request gives its own")
 
 
 class LayerWeights(BaseModel):
@@ -156,3 +174,20 @@ class TestItem(BaseModel):
     predicted: int
     correct: bool
     prediction: Prediction
+
+
+class MyDigitSaved(BaseModel):
+    """A picture saved into the my-digits folder with its true label."""
+
+    file: str
+    label: int
+    count: int = Field(description="how many digits the folder holds now")
+
+
+class MyDigitsInfo(BaseModel):
+    """Whether the page can save digits, where, and how many of each digit there are."""
+
+    enabled: bool
+    folder: str | None = None
+    count: int = 0
+    per_label: list[int] = Field(default_factory=list)

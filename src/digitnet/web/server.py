@@ -65,8 +65,9 @@ def address(sock: socket.socket) -> str:
 
 
 def run(model_path: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-        data_dir: Path | None = None) -> None:
-    """Load the model (and its test set, when it can be found), print the address and serve.
+        data_dir: Path | None = None, my_digits_dir: Path | None = None) -> None:
+    """Load the model (and its test set, when it can be found), print the address and serve;
+    the page saves your own digits into ``my_digits_dir`` (None: saving is off).
 
     Raises ModelFileError for a bad model file and OSError when the port cannot be bound.
     """
@@ -74,11 +75,14 @@ def run(model_path: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     model = load_model(model_path)
     test_set, name, note = load_test_set(model, data_dir)
-    app = create_app(model, test_set, test_set_name=name, test_set_note=note, data_dir=data_dir)
+    app = create_app(model, test_set, test_set_name=name, test_set_note=note, data_dir=data_dir,
+                     my_digits_dir=my_digits_dir)
     sock = bind(host, port)
     print(f"digitnet: serving {model_path} at {address(sock)}  (Ctrl-C to stop)", flush=True)
     if note:
         print(f"digitnet: no test-set browser: {note}", flush=True)
+    if my_digits_dir is not None:
+        print(f"digitnet: the page saves your own digits into {my_digits_dir}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     end_streams_first(server, app)
     server.run(sockets=[sock])

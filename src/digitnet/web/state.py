@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 
 from digitnet.activations import Array
 from digitnet.data.dataset import IMAGE_SIDE
+from digitnet.data.my_digits import MyDigits
 from digitnet.errors import DigitnetError
 from digitnet.metrics import predict_in_chunks
 from digitnet.model_io import Model
@@ -109,10 +110,12 @@ class ServedModel:
 
 @dataclass(frozen=True)
 class AppState:
-    """The served model (swapped only by ``/api/training/use``) and the training runs."""
+    """The served model (swapped only by ``/api/training/use``), the training runs, and the
+    folder the page saves your own digits into (None: saving is off)."""
 
     served: ServedModel
     trainer: Trainer
+    my_digits: MyDigits | None = None
 
 
 async def get_state(request: Request) -> AppState:

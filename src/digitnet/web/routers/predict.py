@@ -5,7 +5,9 @@
     POST /api/noise            random noise -> prediction
     POST /api/dream            gradient ascent on the input towards a digit
 
-Every answer carries the whole forward pass (:func:`digitnet.web.explain.explain`).
+Every answer carries the whole forward pass (:func:`digitnet.web.explain.explain`). The first
+three take an optional ``min_confidence`` and say whether they are ``sure``
+(:func:`digitnet.web.doubt.judged`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import secrets
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 
 from digitnet.data import load_image, prepare_digit
 from digitnet.data.dataset import IMAGE_SIDE
+from digitnet.web.doubt import judged
 from digitnet.web.dreams import dream
 from digitnet.web.explain import describe_stages, explain, rounded
 from digitnet.web.schemas import (
@@ -44,7 +47,8 @@ def predict(request: PixelsRequest, served: ServedDep) -> Prediction:
     if len(request.pixels) != network.sizes[0]:
         raise HTTPException(422, f"pixels: expected {network.sizes[0]} numbers, "
                                  f"got {len(request.pixels)}")
-    return explain(network, np.asarray(request.pixels, dtype=network.dtype))
+    pixels = np.asarray(request.pixels, dtype=network.dtype)  # (n_in,)
+    return judged(explain(network, pixels), served.model, pixels, request.min_confidence)
 
 
 @router.post("/api/predict/image",
@@ -52,12 +56,14 @@ def predict(request: PixelsRequest, served: ServedDep) -> Prediction:
 def predict_image(
     file: Annotated[UploadFile, File(description="a picture of one digit, any size")],
     served: ServedDep,
+    min_confidence: Annotated[float | None, Form(ge=0.0, le=1.0, allow_inf_nan=False)] = None,
 ) -> Prediction:
     if served.image_side is None:
         raise HTTPException(422, f"this network takes {served.network.sizes[0]} inputs, not a "
                                  f"{IMAGE_SIDE}x{IMAGE_SIDE} image")
     prepared = prepare_digit(load_image(file.file.read()))
-    return explain(served.network, prepared.vector, describe_stages(prepared))
+    prediction = explain(served.network, prepared.vector, describe_stages(prepared))
+    return judged(prediction, served.model, prepared.vector, min_confidence)
 
 
 @router.post("/api/noise", summary="Feed random noise: the network still answers")
@@ -66,7 +72,8 @@ def noise(request: NoiseRequest, served: ServedDep) -> NoiseResponse:
     seed = pick_seed(request.seed)
     rng = np.random.default_rng(seed)
     pixels = rng.random(network.sizes[0]).astype(network.dtype)  # (n_in,)
-    return NoiseResponse(seed=seed, prediction=explain(network, pixels))
+    prediction = judged(explain(network, pixels), served.model, pixels, request.min_confidence)
+    return NoiseResponse(seed=seed, prediction=prediction)
 
 
 @router.post("/api/dream", summary="What does the network think a digit looks like?")

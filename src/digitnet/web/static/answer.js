@@ -13,10 +13,23 @@ const stageLabels = (side) => ({
 });
 const NOT_PREPARED = { noise: "random noise", dream: "a dreamed image", test: "an MNIST test image" };
 
+/** "not sure (maybe 4 or 9)": an answer below the minimum confidence, and why. */
+function doubt(prediction) {
+  const [first, second] = prediction.maybe;
+  return `not sure (maybe ${first} or ${second}): its best guess, ${first}, is ` +
+    `${percent(prediction.confidence)} likely, below the minimum confidence of ` +
+    `${percent(prediction.min_confidence)}.`;
+}
+
 /** One sentence about the answer, for where the input came from (state.source). */
 function caption(state) {
   const { prediction, source, detail } = state;
   const d = prediction.digit, p = prediction.confidence;
+  if (prediction.sure === false) {
+    const sentence = doubt(prediction);
+    return source === "noise" ? `Pure random noise, and the network says it is ${sentence}`
+      : `${sentence[0].toUpperCase()}${sentence.slice(1)}`;
+  }
   if (source === "noise") {
     return `Pure random noise, and the network still says ${d}, ${percent(p)} sure. ` +
       "It was never taught to answer “that is not a digit”.";
@@ -81,7 +94,9 @@ export class AnswerPanel {
       if (state.model) drawGray(this.seen, new Array(state.model.inputs).fill(0), side);
       return;
     }
-    this.set(String(state.prediction.digit), "ready", caption(state));
+    const unsure = state.prediction.sure === false;
+    this.set(unsure ? "?" : String(state.prediction.digit), "ready", caption(state));
+    this.answer.dataset.sure = String(!unsure);
     fill(this.stages, stages(state, side));
     drawGray(this.seen, state.prediction.layers[0].activations, side);
   }
@@ -98,6 +113,7 @@ export class AnswerPanel {
   }
 
   set(text, status, sentence) {
+    delete this.answer.dataset.sure;
     this.answer.textContent = text;
     this.answer.dataset.state = status;
     this.caption.textContent = sentence;

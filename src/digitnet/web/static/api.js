@@ -24,15 +24,33 @@ const postJSON = (path, data) => request(path, {
 /** The network's architecture, its file's metadata, its input picture's size, its test set. */
 export const getModel = () => request("/api/model");
 
-/** What the network makes of a picture (a PNG blob), with every preparation stage. */
-export function predictImage(blob) {
+/**
+ * What the network makes of a picture (a PNG blob), with every preparation stage; an answer
+ * less sure than ``minConfidence`` (null: the server's default) says it is not sure.
+ */
+export function predictImage(blob, minConfidence = null) {
   const form = new FormData();
   form.append("file", blob, "drawing.png");
+  if (minConfidence !== null) form.append("min_confidence", String(minConfidence));
   return request("/api/predict/image", { method: "POST", body: form });
 }
 
-/** The network's answer to random noise (the server picks the seed). */
-export const noise = () => postJSON("/api/noise", {});
+/** The network's answer to random noise (the server picks the seed unless one is given). */
+export const noise = (minConfidence = null, seed = null) => postJSON("/api/noise", {
+  ...(minConfidence !== null && { min_confidence: minConfidence }),
+  ...(seed !== null && { seed }),
+});
+
+/** Where your own digits are saved and how many of each there are. */
+export const myDigits = () => request("/api/my-digits");
+
+/** Save a picture (a PNG blob) as your own digit ``label``. */
+export function saveMyDigit(blob, label) {
+  const form = new FormData();
+  form.append("file", blob, "drawing.png");
+  form.append("label", String(label));
+  return request("/api/my-digits", { method: "POST", body: form });
+}
 
 /** Gradient ascent on the input towards ``digit``: the start, the image and the trace. */
 export const dream = (digit, steps) => postJSON("/api/dream", { digit, steps });

@@ -11,11 +11,13 @@
 import * as api from "./api.js";
 import { AnswerPanel } from "./answer.js";
 import { AccuracyChart, CostChart } from "./charts.js";
+import { ConfidenceControl } from "./confidence-control.js";
 import { DiagnosisView } from "./diagnosis-view.js";
 import { byId } from "./dom.js";
 import { percent } from "./format.js";
 import { LearningPanels } from "./learning.js";
 import { LivePrediction } from "./live-prediction.js";
+import { MyDigitsSaver } from "./my-digits.js";
 import { NetworkView } from "./network-view.js";
 import { NeuronPanel } from "./neuron-panel.js";
 import { DrawingPad } from "./pad.js";
@@ -69,24 +71,31 @@ const pad = new DrawingPad(byId("pad"), {
   },
   onInk: () => live.request(),
 });
+const confidence = new ConfidenceControl(byId("answer-panel"), { onChange: () => {
+  if (state.source === "drawing" && pad.hasInk) live.request();
+  if (state.source === "noise") askNoise(state.detail.seed);
+} });
 const live = new LivePrediction(pad, {
-  predict: api.predictImage,
+  predict: (blob) => api.predictImage(blob, confidence.value),
   onAnswer: (prediction) => { if (state.source === "drawing") show(prediction, "drawing"); },
   onProblem: (message) => { if (state.source === "drawing") answer.problem(message); },
 });
+
+const myDigits = new MyDigitsSaver(byId("draw-panel"), pad);
 
 byId("clear").addEventListener("click", () => {
   pad.clear(); state.source = "drawing"; showEmpty();
 });
 
 // ---- the two facts the classic explanation ends on: noise, and what a digit "looks like" --
-byId("noise").addEventListener("click", async () => {
+async function askNoise(seed = null) {
   answer.busy("Feeding the network random pixels…");
   try {
-    const result = await api.noise();
-    pad.clear(); show(result.prediction, "noise");
+    const result = await api.noise(confidence.value, seed);
+    pad.clear(); show(result.prediction, "noise", result);
   } catch (error) { answer.problem(error.message); }
-});
+}
+byId("noise").addEventListener("click", () => askNoise());
 byId("dream-digit").addEventListener("click", (event) => event.stopPropagation());
 byId("dream").addEventListener("click", async () => {
   const digit = Number(byId("dream-digit").value);
@@ -136,10 +145,12 @@ async function loadModel() {
   try {
     state.model = await api.getModel();
     info.textContent = describeModel(state.model);
+    confidence.setDefault(state.model.min_confidence);
   } catch (error) {
     info.textContent = `Cannot reach the model: ${error.message}`;
   }
   tests.start(state.model?.test_set ?? null, state.model?.image_side);
+  myDigits.start();
 }
 
 async function start() {
