@@ -26,6 +26,29 @@ class PixelsRequest(BaseModel):
                                 max_length=100_000)
 
 
+MAX_BATCH = 256  # images in one POST /api/predict/batch
+
+
+class BatchRequest(BaseModel):
+    """Many digits in one request, each as ``PixelsRequest.pixels``; at most ``MAX_BATCH``."""
+
+    images: list[list[Pixel]] = Field(description="each image flattened row by row",
+                                      min_length=1, max_length=MAX_BATCH)
+
+
+class LeanPrediction(BaseModel):
+    """The network's answer and nothing else: the digit and the probability of each digit."""
+
+    digit: int = Field(examples=[7])
+    probabilities: list[float] = Field(description="p_j for j = 0..9, summing to 1")
+
+
+class BatchPrediction(BaseModel):
+    """One :class:`LeanPrediction` per image, in the order of the request."""
+
+    predictions: list[LeanPrediction]
+
+
 class NoiseRequest(BaseModel):
     """Random noise; the same seed gives the same picture. Without one, the server picks one."""
 

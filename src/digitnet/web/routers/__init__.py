@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digitnet.web.routers import model, page, predict, test_set, training
+from digitnet.web.routers import lean, model, page, predict, test_set, training
 
-ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router,
-                                  training.router)
+ROUTERS: tuple[APIRouter, ...] = (lean.router, page.router, model.router, predict.router,
+                                  test_set.router, training.router)
 
 __all__ = ["ROUTERS"]
