@@ -27,12 +27,26 @@ Without MODEL it uses the newest .npz file in ./models/, and if there is
 none it first trains a quick one (the 'demo' preset) into models/demo.npz."""
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", nargs="?", type=Path,
                         help="the model file to serve (default: the newest in ./models/)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on; 127.0.0.1 is this computer only")
     parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="serve from N processes (uvicorn workers) sharing the port; each "
+                             "loads the model, and live training needs 1 (default: 1)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder holding MNIST's four files, for the page's sample digits "
                              "and for training the quick model")
@@ -69,6 +83,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        run(model_path, args.host, args.port, args.data_dir)
+        run(model_path, args.host, args.port, args.data_dir, args.workers)
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

@@ -32,8 +32,9 @@ MAX_BATCH = 256  # images in one POST /api/predict/batch
 class BatchRequest(BaseModel):
     """Many digits in one request, each as ``PixelsRequest.pixels``; at most ``MAX_BATCH``."""
 
-    images: list[list[Pixel]] = Field(description="each image flattened row by row",
-                                      min_length=1, max_length=MAX_BATCH)
+    images: list[Annotated[list[Pixel], Field(max_length=100_000)]] = Field(
+        description=f"each image flattened row by row (784 numbers); 1 to {MAX_BATCH} images",
+        min_length=1, max_length=MAX_BATCH)
 
 
 class LeanPrediction(BaseModel):

@@ -14,6 +14,10 @@ a program that only wants the answer asks these. They are written for throughput
 * the answer is serialised straight to JSON bytes by pydantic (FastAPI's path for a declared
   response model).
 
+A request takes the served model once (``ServedDep``) and uses only it: a network put to use by
+a live training run (``/api/training/use``, a copy swapped in whole) answers the next request,
+never half of one. The served network is never trained in place.
+
 The probabilities are the network's own numbers (float32 written as the shortest decimal that
 reads back as the same float64), so an answer equals ``network.predict_proba`` exactly.
 """
@@ -78,9 +82,9 @@ def wrong_length(where: str, got: int, network: Network) -> HTTPException:
 
 @router.post("/api/predict/lean", openapi_extra=json_body(PixelsRequest),
              summary="The digit and its probabilities for 784 pixels in [0, 1], nothing more")
-async def predict_lean(request: Request) -> LeanPrediction:
+async def predict_lean(request: Request, served: ServedDep) -> LeanPrediction:
     body = await read_json(request, PixelsRequest)
-    network = request.app.state.digitnet.served.get().network
+    network = served.network  # taken once: a model swapped in meanwhile serves the next request
     if len(body.pixels) != network.sizes[0]:
         raise wrong_length("pixels", len(body.pixels), network)
     X = np.asarray(body.pixels, dtype=network.dtype)[None, :]  # (1, n_in)
