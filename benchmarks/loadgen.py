@@ -1,7 +1,8 @@
 """Load on loopback: a lean HTTP/1.1 client, the server in its own process, and what it costs.
 
 Used by ``benchmarks/load_test.py`` (the figures in docs/load-test.md) and by
-``tests/test_web_load.py``. Everything is bounded: a run sends at most ``count`` requests and
+``tests/test_web_load.py`` (the same client, so the answers checked there are those of the load
+measured here). Everything is bounded: a run sends at most ``count`` requests and
 stops sending after ``time_limit`` seconds; the server listens on 127.0.0.1 only.
 
 The client keeps ``concurrency`` requests in flight, each on its own keep-alive connection, with
@@ -20,10 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httptools
 import numpy as np
-import psutil
 
 Check = Callable[[int, int, bytes], str | None]  # (request number, status, body) -> error
 
@@ -155,10 +156,12 @@ class ServerProcess:
     """``digitnet serve MODEL --port 0`` in its own process, on 127.0.0.1; its URL, its memory
     (resident set of the process and its workers) and its CPU time."""
 
-    def __init__(self, model: Path, *options: str, timeout: float = 60.0) -> None:
+    def __init__(self, model: Path, *options: str, timeout: float = 60.0,
+                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         command = [sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
                    *options]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env,
+                                        cwd=cwd)
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
         line = ""
@@ -171,10 +174,13 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"the server did not start: {line!r}")
         self.url = found.group(0)
-        self.info = psutil.Process(self.process.pid)
 
-    def processes(self) -> Sequence[psutil.Process]:
-        return [self.info, *self.info.children(recursive=True)]
+    def processes(self) -> Sequence[Any]:
+        """The server's process and its workers, as ``psutil.Process`` objects."""
+        import psutil
+
+        info = psutil.Process(self.process.pid)
+        return [info, *info.children(recursive=True)]
 
     def rss(self) -> int:
         """Bytes resident in memory, summed over the server and its worker processes."""

@@ -113,9 +113,19 @@ class Trainer:
             model = run.model()
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             failed = ".failed" if run.state == "failed" else ""
-            name = f"web-{run.preset}-run{run.number}-{stamp}{failed}.npz"
-            path = save_model(self.models_dir / name, model.network, model.card)
+            name = f"web-{run.preset}-run{run.number}-{stamp}"
+            path = save_model(self.free_path(name, f"{failed}.npz"), model.network, model.card)
             return model, path, run
+
+    def free_path(self, name: str, suffix: str) -> Path:
+        """``models_dir/NAME SUFFIX``, or ``NAME-2``, ``NAME-3``... when it is taken (a run
+        used twice in one second must not overwrite its first network)."""
+        path = self.models_dir / f"{name}{suffix}"
+        for number in itertools.count(2):
+            if not path.exists():
+                break
+            path = self.models_dir / f"{name}-{number}{suffix}"
+        return path
 
     def _current(self, command: str, *states: str) -> TrainingRun:
         run = self._run
