@@ -153,13 +153,15 @@ async def hammer(url: str, name: str, count: int, make: Callable[[int], bytes],
 
 
 class ServerProcess:
-    """``digitnet serve MODEL --port 0`` in its own process, on 127.0.0.1; its URL, its memory
+    """``digitnet serve MODEL --port 0`` (or ``command``, which must print the same "serving
+    http://127.0.0.1:PORT" line) in its own process, on 127.0.0.1; its URL, its memory
     (resident set of the process and its workers) and its CPU time."""
 
     def __init__(self, model: Path, *options: str, timeout: float = 60.0,
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
-        command = [sys.executable, "-m", "digitnet", "serve", str(model), "--port", "0",
-                   *options]
+                 env: dict[str, str] | None = None, cwd: Path | None = None,
+                 command: list[str] | None = None) -> None:
+        command = command or [sys.executable, "-m", "digitnet", "serve", str(model), "--port",
+                              "0", *options]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env,
                                         cwd=cwd)
         assert self.process.stdout is not None
