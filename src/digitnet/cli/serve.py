@@ -27,24 +27,13 @@ Without MODEL it uses the newest .npz file in ./models/, and if there is
 none it first trains a quick one (the 'demo' preset) into models/demo.npz."""
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", nargs="?", type=Path,
                         help="the model file to serve (default: the newest in ./models/)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on; 127.0.0.1 is this computer only")
     parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
-    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="serve from N processes (uvicorn workers) sharing the port; each "
                              "loads the model, and live training needs 1 (default: 1)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
@@ -53,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
+    if args.workers < 1:
+        raise CommandError(f"--workers must be at least 1, got {args.workers}")
     try:
         run = importlib.import_module("digitnet.web").run
     except ImportError as error:
