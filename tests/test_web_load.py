@@ -155,6 +155,16 @@ def test_answers_stay_whole_while_training_swaps_networks_in(
     assert len(used) == 2 and len(set(whose)) >= 2, sorted(set(whose))
 
 
+def test_two_workers_answer_alike_and_refuse_live_training(model_path: Path, model: Model,
+                                                            inputs: np.ndarray) -> None:
+    requests = [post("/api/predict/lean", {"pixels": p.tolist()}) for p in inputs[:200]]
+    with ServerProcess(model_path, "--workers", "2") as server:
+        answers = ask(server.url, requests)
+        refused = httpx.post(server.url + "/api/training", json=LONG_RUN, timeout=60)
+    assert answers == lean_answers(model.network, inputs[:200])
+    assert refused.status_code == 409 and "--workers 1" in refused.json()["error"]
+
+
 def test_slow_clients_do_not_hold_up_the_others(model: Model, inputs: np.ndarray) -> None:
     """Ten connections stall (five in their headers, five in their bodies) while 200 requests
     are answered; the stalled bodies then get 408, one line of JSON."""
