@@ -165,13 +165,24 @@ def parsers(model: Path, args: argparse.Namespace, env: dict[str, str]) -> list[
             "load avg |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |", *lines]
 
 
+def command_options() -> str:
+    """The options this run was given, but where it wrote (a copy may be written elsewhere)."""
+    options, skip = [], False
+    for word in sys.argv[1:]:
+        if skip or word == "--out":
+            skip = not skip
+            continue
+        options.append(word)
+    return "".join(f" {word}" for word in options if not word.startswith("--out="))
+
+
 def header(args: argparse.Namespace, started: float) -> list[str]:
     versions = ", ".join(f"{name} {version(name)}" for name in
                          ("numpy", "uvicorn", "fastapi", "pydantic", "httptools", "uvloop"))
     return [
         "# Load test",
         "",
-        f"`python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}`: `digitnet serve` "
+        f"`python benchmarks/{Path(__file__).name}{command_options()}`: `digitnet serve` "
         "on 127.0.0.1 serving a 784-16-16-10 network, and the asyncio + httptools client of "
         f"`benchmarks/loadgen.py` keeping {args.concurrency} requests in flight, each on its own "
         "keep-alive connection, after 200 requests of warm-up. Each run is bounded: "
