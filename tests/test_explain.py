@@ -14,7 +14,7 @@ from digitnet.explain import (
     nudges,
     one_step,
 )
-from digitnet.explain.landscape import flatten, set_flat
+from digitnet.explain.landscape import flatten, set_flat, surface
 from test_fast_paths import textbook_gradients
 
 KINDS = [("sigmoid", "sigmoid", "quadratic"), ("relu", "softmax", "categorical_cross_entropy"),
@@ -53,6 +53,19 @@ def test_every_layers_error_is_bp1_and_bp2(kind: tuple[str, str, str]) -> None:
     reference = textbook_gradients(net, x[None, :], np.eye(10)[[label]])
     for error, (_, db) in zip(nudges(net, x, label).errors, reference, strict=True):
         np.testing.assert_allclose(error, db, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_input_nudges_are_minus_the_central_difference_of_the_cost_in_each_pixel(
+        kind: tuple[str, str, str]) -> None:
+    """Where the backward pass ends: -dC/dx, pixel by pixel, against (C(x + eps) - C(x - eps))
+    / 2 eps computed in float64 without any backpropagation."""
+    net, (x, label) = network(kind), example()
+    Y, eps = np.eye(10)[[label]], 1e-6
+    expected = [-(net.cost_value(x + eps * e, Y) - net.cost_value(x - eps * e, Y)) / (2 * eps)
+                for e in np.eye(12)]
+    np.testing.assert_allclose(nudges(net, x, label).input_nudges, expected, rtol=1e-6,
+                               atol=1e-10)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -160,6 +173,34 @@ def test_the_grid_is_the_cost_on_the_plane() -> None:
     probe = net.copy()
     set_flat(probe, theta0)
     assert probe.cost_value(X, Y) == pytest.approx(centre, rel=1e-5)
+
+
+def test_a_given_reach_keeps_the_scale_and_the_random_plane() -> None:
+    """With random directions and the same seed, walks of two learning rates lie on one plane;
+    a given reach puts them on one grid, where the smaller steps go less far."""
+    net, X, labels = small_problem()
+    options = {"steps": 10, "grid": 5, "directions": "random", "reach": 3.0}
+    small = landscape(net, X, labels, learning_rate=0.1, **options)  # type: ignore[arg-type]
+    large = landscape(net, X, labels, learning_rate=2.0, **options)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(small.alphas, np.linspace(-3, 3, 5))
+    np.testing.assert_array_equal(small.costs, large.costs)  # the same plane, the same grid
+    distance = [np.linalg.norm(w.walks[0].coordinates[-1]) for w in (small, large)]
+    assert distance[0] < distance[1]
+    from digitnet import InputError
+
+    with pytest.raises(InputError, match="reach"):
+        landscape(net, X, labels, learning_rate=0.1, reach=0.0)
+
+
+def test_a_point_whose_activations_overflow_is_off_the_map() -> None:
+    """Far out on the plane a ReLU layer's activations overflow float32: that point's cost is
+    infinite (drawn off the scale), never a misleading "input contains NaN" error."""
+    _, X, labels = small_problem()
+    net = Network([12, 8, 10], "relu", "softmax", "categorical_cross_entropy", "he", seed=3)
+    basis = np.random.default_rng(0).standard_normal((2, net.num_parameters)) * 1e38
+    costs = surface(net, X, np.eye(10)[labels], flatten(net), basis, np.array([-1.0, 0.0, 1.0]))
+    assert np.isinf(costs[0, 0]) and np.isinf(costs[2, 2])
+    assert costs[1, 1] == pytest.approx(net.cost_value(X, np.eye(10)[labels]), rel=1e-5)
 
 
 def test_overshooting_is_visible() -> None:

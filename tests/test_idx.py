@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import struct
+import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,7 +52,8 @@ def test_raw_and_gzipped_copies_read_the_same(mnist_dir: Path, tmp_path: Path) -
         (lambda b: b + b"\x00\x00", "trailing"),
         (lambda b: b"\x01" + b[1:], "magic"),
         (lambda b: b[:2] + b"\x42" + b[3:], "element type"),
-        (lambda b: b[:3] + b"\x03" + b[4:], "truncated"),  # labels file claiming 3 dims
+        # a labels file claiming 3 dims: labels read as sizes give a shape too large to hold
+        (lambda b: b[:3] + b"\x03" + b[4:], "declares shape"),
         (lambda b: b[:6], "truncated IDX header"),
         (lambda b: b"", "only 0 bytes"),
     ],
@@ -77,6 +81,38 @@ def test_truncated_and_corrupt_gzip_give_data_errors(mnist_dir: Path, tmp_path: 
     bad.write_bytes(bytes(flipped))
     with pytest.raises(DataError, match="corrupt gzip"):
         read_idx(bad)
+
+
+def test_a_gzip_bomb_is_refused_without_being_unpacked(tmp_path: Path) -> None:
+    """A header declaring 16 bytes, then 64 MB of zeros packed into 300 kB: reading stops one
+    byte past the 16, so memory never holds the 64 MB."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: a gzip stream
+    chunks = [packer.compress(write_idx(np.zeros(16, np.uint8)))]
+    zeros = bytes(1 << 20)
+    chunks += [packer.compress(zeros) for _ in range(64)] + [packer.flush()]
+    bomb = tmp_path / "bomb.gz"
+    bomb.write_bytes(b"".join(chunks))
+    assert bomb.stat().st_size < 400_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="trailing bytes after the 16 bytes"):
+            read_idx(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20  # far below the 64 MB it would unpack to
+
+
+def test_a_shape_too_large_to_hold_is_refused_from_the_header(tmp_path: Path) -> None:
+    for shape in ((2**31, 2), (0, 2**31 - 1, 2**31 - 1)):  # the second holds nothing, still
+        header = bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
+        path = tmp_path / "huge.idx"
+        path.write_bytes(header)
+        with pytest.raises(DataError, match=r"declares shape .* more than the 2,147,483,648"):
+            read_idx(path)
+        path.write_bytes(gzip.compress(header))
+        with pytest.raises(DataError, match="declares shape"):
+            read_idx(path)
 
 
 def test_missing_file_gives_data_error(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ import pytest
 
 from digitnet import PRESETS, Network, train
 from digitnet.cli import main
-from digitnet.interop.extras import MissingExtraError, require
+from digitnet.errors import MissingExtraError
+from digitnet.extras import require
 from digitnet.model_card import ModelCard
 from digitnet.model_io import Model, load_model, save_model
 
@@ -209,7 +210,7 @@ def test_bad_files_and_impossible_shapes_get_one_line(tmp_path: Path,
 def test_a_missing_extra_is_named_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(MissingExtraError, match=r"pip install 'digitnet\[onnx\]'"):
-        require("digitnet_no_such_module", "onnx")
+        require("digitnet_no_such_module", "onnx", "exporting to ONNX")
     network = Network([4, 3], "relu", "softmax", "categorical_cross_entropy")
     path = saved(tmp_path, network)
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now fails

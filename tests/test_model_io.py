@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -11,11 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from digitnet import ModelFileError, Network
+from digitnet import ModelFileError, Network, model_io
 from digitnet.model_card import DatasetRecord, ModelCard, Results
 from digitnet.model_io import load_model, save_model
 
 Contents = dict[str, np.ndarray]
+PRESET_OPTIONS = {"init": "he", "optimizer": "sgd", "learning_rate": 0.1}
 
 
 @pytest.fixture
@@ -131,6 +133,10 @@ DAMAGE: dict[str, tuple[Callable[[Contents], None], str]] = {
     "missing array": (lambda c: c.pop("biases_1"), "biases_1 is missing"),
     "missing metadata": (lambda c: c.pop("metadata"), "no metadata"),
     "extra array": (lambda c: c.update(weights_9=np.zeros(3, np.float32)), "unexpected"),
+    "a number for weights": (replace("weights_0", lambda w: np.float32(1.5)),
+                             "weights_0 has shape (), expected 2 dimensions"),
+    "a huge integer in the card": (lambda c: c.update(metadata=np.array(str(c["metadata"]).replace(
+        '"seconds": null', '"seconds": 1' + "0" * 400))), "seconds must be a number"),
 }
 
 
@@ -171,6 +177,50 @@ def test_corrupted_member(saved: Path) -> None:
             archive.writestr(f"{name}.npy", b"garbage" if name == "weights_0" else b"")
     with pytest.raises(ModelFileError, match=f"{saved.name}.*not a NumPy array"):
         load_model(saved)
+
+
+def test_an_array_header_asking_for_terabytes_is_refused(saved: Path) -> None:
+    """A .npy header is a promise NumPy allocates for before reading: 10**13 numbers here."""
+    contents = read_contents(saved)
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**13,)}
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(member, header)
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, array in contents.items():
+            content = io.BytesIO()
+            np.lib.format.write_array(content, array)
+            archive.writestr(f"{name}.npy", member.getvalue() + b"\0" * 64
+                             if name == "weights_0" else content.getvalue())
+    with pytest.raises(ModelFileError, match="not a readable digitnet model file"):
+        load_model(saved)
+
+
+def test_an_archive_unpacking_to_more_than_the_limit_is_refused(
+        saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_io, "MAX_BYTES", 10_000)  # the real file unpacks to ~60 kB
+    with pytest.raises(ModelFileError, match=r"unpacks to [\d,]+ bytes, more than the 10,000"):
+        load_model(saved)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),  # Python's parser: RecursionError
+    ('{"format": "digitnet-model", "seconds": ' + "9" * 5000 + "}",  # int(): ValueError
+     "Exceeds the limit"),
+])
+def test_cards_that_python_cannot_parse_are_model_file_errors(text: str, message: str) -> None:
+    """Found by fuzzing: these escaped from_json as RecursionError and ValueError."""
+    with pytest.raises(ModelFileError, match=f"the metadata is not valid JSON .*{message}"):
+        ModelCard.from_json(text)
+
+
+def test_a_message_quoting_a_huge_value_stays_short(saved: Path) -> None:
+    """Found by fuzzing: reprlib's defaults let a nested value make a 1,009-character line."""
+    card = json.loads(str(read_contents(saved)["metadata"]))
+    nested = {"k" * 60 + str(i): {"k" * 60: ["x" * 60] * 9} for i in range(9)}
+    card["training"] = {**PRESET_OPTIONS, "gamma": nested}
+    with pytest.raises(ModelFileError, match="gamma must be a number") as raised:
+        ModelCard.from_json(json.dumps(card))
+    assert len(str(raised.value)) < 200
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -131,6 +132,7 @@ def _modes(base: Any) -> dict[str, bytes]:
         "F": _png_bytes(Image.fromarray(pixels.astype(np.float32) / 255), "TIFF"),
         "JPEG": _png_bytes(base.convert("RGB"), "JPEG", quality=75),
         "WebP": _png_bytes(base.convert("RGBA"), "WEBP", lossless=True),
+        "LAB": _png_bytes(base.convert("RGB").convert("LAB"), "TIFF"),
     }
 
 
@@ -142,6 +144,54 @@ def test_every_odd_mode_gives_the_same_digit(digit_drawer: Callable[..., Any]) -
         centred = prepare_digit(image).centred
         correlation = np.corrcoef(centred.ravel(), reference.ravel())[0, 1]
         assert correlation > 0.98, f"{name} ({image.mode}): correlation {correlation:.3f}"
+
+
+def test_la_and_lab_images_are_read(digit_drawer: Callable[..., Any]) -> None:
+    """Found by fuzzing: Pillow converts La only to LA, and LAB not to L at all."""
+    base = digit_drawer(3, left=300, top=50)
+    reference = prepare_digit(base).centred
+    for mode in ("La", "LAB"):
+        image = base.convert("LA").convert("La") if mode == "La" else base.convert("RGB").convert(
+            "LAB")
+        centred = prepare_digit(image).centred
+        assert np.corrcoef(centred.ravel(), reference.ravel())[0, 1] > 0.98, mode
+
+
+def test_a_dds_file_with_unknown_pixel_flags_is_an_image_error(
+        digit_drawer: Callable[..., Any]) -> None:
+    """Found by fuzzing: Pillow's DDS reader raises NotImplementedError for these flags."""
+    data = bytearray(_png_bytes(digit_drawer(1, canvas=(40, 40), left=5, top=5, height=30,
+                                             stroke=4).convert("RGB"), "DDS"))
+    data[80:84] = struct.pack("<I", 0x02000000)  # the pixel format's flags
+    with pytest.raises(NotImplementedError):
+        Image.open(io.BytesIO(bytes(data))).load()
+    with pytest.raises(ImageError, match="cannot read image the uploaded image: Unknown pixel"):
+        load_image(bytes(data))
+
+
+def test_a_tall_16_bit_picture_is_reduced_like_an_8_bit_one(
+        digit_drawer: Callable[..., Any]) -> None:
+    """Found by fuzzing: Pillow's thumbnail of a 4x2731 16-bit PNG raised "image has wrong
+    mode"; 16-bit pictures larger than 1024 px are reduced as floats now."""
+    base = digit_drawer(1, canvas=(300, 1500), left=60, top=200, height=1000, stroke=60)
+    wide = Image.fromarray(np.asarray(base).astype(np.uint16) * 257)
+    assert wide.mode.startswith("I;16")
+    reference = prepare_digit(base).centred
+    centred = prepare_digit(load_image(_png_bytes(wide))).centred
+    assert np.corrcoef(centred.ravel(), reference.ravel())[0, 1] > 0.98
+    narrow = Image.new("I;16", (4, 2731), 0)  # the fuzzer's shape: all border, so no digit
+    narrow.paste(65535, (1, 500, 3, 2000))
+    with pytest.raises(ImageError, match="no digit found"):
+        prepare_digit(load_image(_png_bytes(narrow)))
+
+
+def test_signalling_nan_pixels_give_one_error_and_no_warning() -> None:
+    """Found by fuzzing: casting a float32 signalling NaN to float64 warned before the check."""
+    image = Image.frombytes("F", (2, 1), struct.pack("<II", 0x7F800001, 0x3F000000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ImageError, match="non-finite"):
+            prepare_digit(image)
 
 
 def test_animated_gif_uses_its_first_frame(digit_drawer: Callable[..., Any]) -> None:
@@ -245,6 +295,7 @@ def test_arrays_are_accepted(array: np.ndarray) -> None:
         (np.zeros(784), "2-D"),
         (np.zeros((0, 5)), "2-D"),
         (np.full((5, 5), np.nan), "non-finite"),
+        (np.ones((5, 5), np.complex64), "real numbers"),
     ],
 )
 def test_bad_arrays_give_image_errors(array: np.ndarray, message: str) -> None:

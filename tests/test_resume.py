@@ -145,28 +145,43 @@ def test_sigkill_then_resume_gives_the_same_model(
     assert load_checkpoint(folder).finished == str(out)
 
 
-def test_sigkill_at_a_random_moment_twice(offline_env: dict[str, str], reference: Path,
+@pytest.fixture(scope="module")
+def long_reference(offline_env: dict[str, str],
+                   tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The recipe over 12 epochs, never interrupted: long enough that a kill at a random
+    moment lands before the end even on a fast machine."""
+    out = tmp_path_factory.mktemp("long") / "model.npz"
+    result = run_command(offline_env, *LONG_RECIPE, "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+LONG_RECIPE = (*RECIPE[:3], 12, *RECIPE[4:-1])  # RECIPE with 12 epochs, not quiet
+
+
+def test_sigkill_at_a_random_moment_twice(offline_env: dict[str, str], long_reference: Path,
                                           tmp_path: Path) -> None:
-    """The real command, no wrapper: killed somewhere in epoch 2, resumed, killed again
+    """The real command, no wrapper: killed somewhere after epoch 1, resumed, killed again
     somewhere later, resumed again."""
     folder, out = tmp_path / "ck", tmp_path / "model.npz"
-    run = Training(offline_env, tmp_path, *RECIPE[:-1], "--out", out, "--checkpoint", folder,
+    run = Training(offline_env, tmp_path, *LONG_RECIPE, "--out", out, "--checkpoint", folder,
                    "--checkpoint-every", 7)
-    run.wait_for("epoch 1/3")
+    run.wait_for("epoch  1/12")
     time.sleep(np.random.default_rng().uniform(0.0, 0.5))
     run.process.kill()
     run.finish()
-    first = load_checkpoint(folder).state
+    first = load_checkpoint(folder)
+    assert not first.finished, "the run ended before the kill: make LONG_RECIPE longer"
     again = Training(offline_env, tmp_path, "--resume", folder)
     again.wait_for("Training (")
     time.sleep(np.random.default_rng().uniform(0.2, 0.6))
     again.process.kill()
     again.finish()
     second = load_checkpoint(folder).state
-    assert (second.epoch, second.batch) >= (first.epoch, first.batch) >= (1, 0)
+    assert (second.epoch, second.batch) >= (first.state.epoch, first.state.batch) >= (1, 0)
     if not load_checkpoint(folder).finished:
         resume(offline_env, folder)
-    assert_same_model(out, reference)
+    assert_same_model(out, long_reference)
 
 
 def test_sigterm_saves_exits_143_and_resumes(offline_env: dict[str, str], reference: Path,

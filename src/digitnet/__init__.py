@@ -18,6 +18,7 @@ from .errors import (
     DownloadError,
     ImageError,
     InputError,
+    MissingExtraError,
     ModelFileError,
 )
 from .gradcheck import GradientCheck, check_gradients, numerical_gradients
@@ -39,8 +40,8 @@ __all__ = [
     "Activation", "Adam", "Architecture", "CheckpointError", "ConfigError", "Cost", "DataError",
     "DigitnetError", "DivergenceError", "DownloadError", "EpochRecord", "Evaluation",
     "ForwardPass", "Gradient", "GradientCheck", "History", "ImageError", "InputError",
-    "LayerGradient", "ModelFileError", "Momentum", "Nesterov", "Network", "Progress",
-    "StopReason", "TrainingConfig", "TrainingState", "__version__", "accuracy",
+    "LayerGradient", "MissingExtraError", "ModelFileError", "Momentum", "Nesterov", "Network",
+    "Progress", "StopReason", "TrainingConfig", "TrainingState", "__version__", "accuracy",
     "check_gradients", "confusion_matrix", "evaluate", "mini_batches", "numerical_gradients",
     "one_hot", "train",
 ]

@@ -16,7 +16,7 @@ from numpy.typing import DTypeLike
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, Activation, Array
 from .costs import COSTS, Cost
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, shown
 from .registry import lookup
 
 DTYPES: dict[str, type[np.floating]] = {"float32": np.float32, "float64": np.float64}
@@ -60,12 +60,12 @@ class Architecture:
         """The inverse of ``to_dict`` (extra keys, such as a stored parameter count, ignored)."""
         layers = values.get("layers")
         if not isinstance(layers, list | tuple):
-            raise ConfigError(f"the architecture's layers are invalid: {layers!r}")
+            raise ConfigError(f"the architecture's layers are invalid: {shown(layers)}")
         names = {key: values.get(key) for key in ("activation", "output_activation", "cost",
                                                   "dtype")}
         for key, value in names.items():
             if not isinstance(value, str):
-                raise ConfigError(f"the architecture's {key} is invalid: {value!r}")
+                raise ConfigError(f"the architecture's {key} is invalid: {shown(value)}")
         return cls(tuple(layers), **names)  # type: ignore[arg-type]
 
 
@@ -73,14 +73,17 @@ def validate_sizes(sizes: Sequence[int]) -> list[int]:
     """A list of at least two positive layer sizes, or ConfigError."""
     try:
         result = [int(n) for n in sizes]
-    except (TypeError, ValueError):
-        raise ConfigError(f"layer sizes must be whole numbers, got {sizes!r}") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
+        raise ConfigError(f"layer sizes must be whole numbers, got {shown(sizes)}"
+                          ) from None
     if len(result) < 2:
         raise ConfigError(
             f"a network needs at least an input and an output layer, got {result}"
         )
-    if any(n < 1 for n in result) or any(float(n) != n for n in sizes):
-        raise ConfigError(f"layer sizes must be positive whole numbers, got {list(sizes)}")
+    if any(n < 1 for n in result) or any(n != given for n, given in zip(result, sizes,
+                                                                         strict=True)):
+        raise ConfigError(f"layer sizes must be positive whole numbers, got "
+                          f"{shown(list(sizes))}")
     return result
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .activations import ACTIVATIONS
 from .architecture import DTYPES, Architecture, compatible_cost, hidden_activation, validate_sizes
-from .errors import ConfigError
+from .errors import ConfigError, shown, some_of
 from .initializers import INITIALIZERS
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -91,7 +91,7 @@ class TrainingConfig:
         """A copy with some fields changed (validated again)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown training option(s): {some_of(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,12 +106,12 @@ class TrainingConfig:
         fields = {f.name: f for f in dataclasses.fields(cls)}
         unknown = set(values) - set(fields)
         if unknown:
-            raise ConfigError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown training option(s): {some_of(sorted(unknown))}")
         kwargs: dict[str, Any] = {}
         for name, value in values.items():
             if name == "layers":
                 if not isinstance(value, list | tuple):
-                    raise ConfigError(f"layers must be a list of sizes, got {value!r}")
+                    raise ConfigError(f"layers must be a list of sizes, got {shown(value)}")
                 kwargs[name] = tuple(value)
             else:
                 kwargs[name] = coerce(name, value, type(getattr(cls(), name)))
@@ -149,12 +149,16 @@ def require(condition: bool, message: str) -> None:
 def coerce(name: str, value: Any, kind: type) -> Any:
     """``value`` as a ``kind`` (int, float or str), or ConfigError naming the option."""
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            raise ConfigError(f"{name} must be a number, got {shown(value)}, "
+                              "too large for a float") from None
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     if kind is str and isinstance(value, str):
         return value
     described = {int: "a whole number", float: "a number", str: "a name"}.get(kind, kind.__name__)
-    raise ConfigError(f"{name} must be {described}, got {value!r}")
+    raise ConfigError(f"{name} must be {described}, got {shown(value)}")
 
 

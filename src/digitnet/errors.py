@@ -6,6 +6,9 @@ wrong with it, so that the command line can print it as it is and the web API ca
 
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Iterable
+
 
 class DigitnetError(Exception):
     """Base class of every error digitnet raises on purpose."""
@@ -41,3 +44,37 @@ class DivergenceError(DigitnetError, ArithmeticError):
 
 class InputError(DigitnetError, ValueError):
     """Input of the wrong shape or with non-finite values, given to the network or the trainer."""
+
+
+class MissingExtraError(DigitnetError, ImportError):
+    """An optional package is not installed; the message names the extra that brings it."""
+
+
+def shown(value: object, most: int = 120) -> str:
+    """``repr(value)`` shortened to at most ``most`` characters (nested values elided).
+
+    For messages quoting outside input, which must stay one short line whatever it holds.
+    """
+    short = reprlib.Repr()
+    short.maxlevel, short.maxdict, short.maxlist, short.maxtuple = 2, 3, 4, 4
+    short.maxstring, short.maxlong, short.maxother = 40, 40, 40
+    text = short.repr(value)
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def some_of(items: Iterable[object], most: int = 5) -> str:
+    """Up to ``most`` items, each shortened, then how many more: ``'a', 'b', 'c' and 7 more``."""
+    listed = [shown(item, 40) for item in items]
+    more = f" and {len(listed) - most} more" if len(listed) > most else ""
+    return ", ".join(listed[:most]) + more
+
+
+def first_line(error: object, most: int = 160) -> str:
+    """The first line of ``str(error)`` (its type's name when empty), cut to ``most`` characters.
+
+    For reasons passed on from other libraries (zipfile, NumPy, Pillow), whose messages may
+    quote the damaged bytes at length.
+    """
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= most else text[:most - 3] + "..."

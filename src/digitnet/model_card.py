@@ -24,7 +24,7 @@ from typing import Any
 from .architecture import Architecture
 from .config import TrainingConfig
 from .diagnostics import Diagnosis
-from .errors import DigitnetError, ModelFileError
+from .errors import DigitnetError, ModelFileError, shown
 from .history import EpochRecord, StopReason
 from .version import __version__
 
@@ -130,10 +130,16 @@ class ModelCard:
             values = json.loads(text)
         except json.JSONDecodeError as error:
             raise ModelFileError(f"the metadata is not valid JSON ({error.msg})") from None
+        except RecursionError:  # "[[[[...": Python's parser recurses once per level
+            raise ModelFileError("the metadata is not valid JSON (nested too deeply)") from None
+        except ValueError as error:  # e.g. an integer of more than 4,300 digits
+            reason = str(error).split(":")[0]
+            raise ModelFileError(f"the metadata is not valid JSON ({reason})") from None
         if not isinstance(values, dict) or values.get("format") != FORMAT:
             raise ModelFileError("the metadata does not describe a digitnet model")
-        if values.get("format_version") not in READABLE_VERSIONS:
-            raise ModelFileError(f"unsupported format version {values.get('format_version')!r}")
+        version = values.get("format_version")
+        if version not in READABLE_VERSIONS:
+            raise ModelFileError(f"unsupported format version {shown(version)}")
         try:
             return card_from_dict(values)
         except ModelFileError:
@@ -152,8 +158,8 @@ def card_from_dict(values: dict[str, Any]) -> ModelCard:
         for key in ARCHITECTURE_FIELDS:
             stored = training.pop(key, None)
             if stored is not None and stored != architecture.to_dict()[key]:
-                raise ModelFileError(f"the training configuration's {key} {stored!r} does not "
-                                     "match the architecture")
+                raise ModelFileError(f"the training configuration's {key} "
+                                     f"{shown(stored)} does not match the architecture")
         config = TrainingConfig.from_dict({**training, **architecture.to_dict()})
     history = section(values, "history")
     reason = history.get("stop_reason", values.get("stop_reason"))  # format 1: top level
@@ -181,7 +187,7 @@ def section(values: Mapping[str, Any], key: str, required: bool = False) -> Mapp
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        raise ModelFileError(f"the metadata's {key} must be an object, got {value!r}"[:200])
+        raise ModelFileError(f"the metadata's {key} must be an object, got {shown(value)}")
     return value
 
 
@@ -191,9 +197,14 @@ def typed(values: Mapping[str, Any], key: str, kind: type) -> Any:
     if value is None:
         return None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond 1.8e308
+            raise ModelFileError(f"the metadata's {key} must be a number, got "
+                                 f"{shown(value)}, too large for a float") from None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ModelFileError(f"the metadata's {key} must be {kind.__name__}, got {value!r}"[:200])
+        raise ModelFileError(f"the metadata's {key} must be {kind.__name__}, got "
+                             f"{shown(value)}")
     return value
 
 
@@ -216,14 +227,15 @@ def record(cls: type, values: Mapping[str, Any], key: str) -> Any:
         sizes = kwargs["sizes"] or {}
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes.values()):
             raise ModelFileError(f"the metadata's dataset sizes must be whole numbers, "
-                                 f"got {sizes!r}"[:200])
+                                 f"got {shown(sizes)}")
     return cls(**{name: value for name, value in kwargs.items() if value is not None})
 
 
 def epoch_record(values: Any) -> EpochRecord:
     """One per-epoch record of the history."""
     if not isinstance(values, dict):
-        raise ModelFileError(f"an epoch of the history must be an object, got {values!r}"[:200])
+        raise ModelFileError(f"an epoch of the history must be an object, got "
+                             f"{shown(values)}")
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(EpochRecord):
         if f.name == "diagnosis":
@@ -246,7 +258,8 @@ def stop_reason(value: Any) -> StopReason | None:
         return StopReason(value)
     except ValueError:
         known = ", ".join(r.value for r in StopReason)
-        raise ModelFileError(f"unknown stop reason {value!r}: expected one of {known}") from None
+        raise ModelFileError(f"unknown stop reason {shown(value)}: expected one of "
+                             f"{known}") from None
 
 
 def finite(value: Any) -> Any:

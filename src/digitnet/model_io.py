@@ -16,19 +16,32 @@ the target and renames it into place, so an existing model is never half-overwri
 
 from __future__ import annotations
 
+import lzma
 import os
+import struct
 import tempfile
+import tokenize
+import warnings
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .activations import Array
-from .errors import DigitnetError, ModelFileError
+from .errors import DigitnetError, ModelFileError, first_line
 from .model_card import ModelCard
 from .network import Network
+
+MAX_BYTES = 1 << 30  # unpacked; a 784-1024-1024-10 float64 network is 15 MB
+# What reading a damaged archive can raise, from zipfile, its decompressors and NumPy's .npy
+# reader (a header is a Python literal; a lying one can ask for more memory than there is).
+READ_ERRORS = (OSError, EOFError, ValueError, KeyError, TypeError, SyntaxError, RuntimeError,
+               NotImplementedError, OverflowError, MemoryError, struct.error, zlib.error,
+               lzma.LZMAError, tokenize.TokenError, zipfile.BadZipFile)
 
 
 @dataclass
@@ -82,7 +95,12 @@ def save_model(path: str | Path, network: Network, card: ModelCard | None = None
 
 
 def write_atomically(path: Path, arrays: dict[str, Any]) -> None:
-    """``np.savez`` into a temporary file beside ``path``, then rename it into place.
+    """``np.savez`` the arrays into ``path`` atomically (see :func:`write_file_atomically`)."""
+    write_file_atomically(path, lambda stream: np.savez(stream, **arrays))
+
+
+def write_file_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write(stream)`` into a temporary file beside ``path``, then rename it into place.
 
     The file's bytes are flushed to disk (fsync) before the rename, and the folder's entry
     after it, so a crash leaves the old file or the new one, never a mixture. When writing
@@ -95,7 +113,7 @@ def write_atomically(path: Path, arrays: dict[str, Any]) -> None:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                              dir=path.parent)
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes it private (0600)
@@ -136,10 +154,16 @@ def load_model(path: str | Path) -> Model:
         if stream.read(4) != b"PK\x03\x04":  # every .npz file is a zip archive
             raise ModelFileError(f"{path}: not a digitnet model file (not an .npz archive)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(path, allow_pickle=False) as archive, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # NumPy's notes on old headers: validated below
+            unpacked = sum(info.file_size for info in archive.zip.infolist())
+            if unpacked > MAX_BYTES:
+                raise ModelFileError(f"{path}: the archive unpacks to {unpacked:,} bytes, more "
+                                     f"than the {MAX_BYTES:,} a model file may hold")
             contents = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise ModelFileError(f"{path}: not a readable digitnet model file ({error})") from None
+    except READ_ERRORS as error:
+        raise ModelFileError(f"{path}: not a readable digitnet model file "
+                             f"({first_line(error)})") from None
     damaged = sorted(name for name, value in contents.items() if not isinstance(value, np.ndarray))
     if damaged:
         raise ModelFileError(f"{path}: member {damaged[0]} is not a NumPy array (damaged file)")
@@ -158,11 +182,14 @@ def model_from_contents(contents: dict[str, np.ndarray[Any, Any]]) -> Model:
     weights: list[Array] = []
     biases: list[Array] = []
     for layer in range(len(layers) - 1):
-        for kind, bucket in (("weights", weights), ("biases", biases)):
+        for kind, bucket, ndim in (("weights", weights, 2), ("biases", biases, 1)):
             name = f"{kind}_{layer}"
             if name not in contents:
                 raise ModelFileError(f"array {name} is missing")
             array = contents[name]
+            if array.ndim != ndim:
+                raise ModelFileError(f"array {name} has shape {array.shape}, expected "
+                                     f"{ndim} dimension{'s' if ndim > 1 else ''}")
             if array.dtype not in (np.float32, np.float64):
                 raise ModelFileError(f"array {name} has dtype {array.dtype}, expected float32/64")
             if not np.isfinite(array).all():

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from .activations import Array
 from .errors import ConfigError
+from .extras import require
 from .metrics import Answers, Mistakes
 from .network import Network
 
@@ -182,6 +183,7 @@ def _favourites(result: Answers, top: int = 3) -> str:
 
 def _figure(width: float, height: float) -> Any:
     """A new matplotlib Figure of width x height inches, outside pyplot (no window, no state)."""
+    require("matplotlib", "plots", "drawing plots")
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))

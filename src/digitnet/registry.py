@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 
 T = TypeVar("T")
 
@@ -16,4 +16,4 @@ def lookup(registry: Mapping[str, T], name: str, kind: str) -> T:
         return registry[name]
     except (KeyError, TypeError):
         known = ", ".join(sorted(registry))
-        raise ConfigError(f"unknown {kind} {name!r}: choose one of {known}") from None
+        raise ConfigError(f"unknown {kind} {shown(name)}: choose one of {known}") from None

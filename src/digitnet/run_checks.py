@@ -13,29 +13,30 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .diagnostics import at_chance_level, majority_share
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .history import History, StopReason
 
 
 def parse_layers(text: str, option: str = "--layers") -> tuple[int, ...]:
     """'784,16,10' -> (784, 16, 10); anything else raises ConfigError naming ``option``."""
+    quoted = shown(text, 60)[1:-1]  # the text as typed, cut short if it is long
     try:
         layers = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise ConfigError(f"{option} {text}: expected whole numbers separated by commas, "
+        raise ConfigError(f"{option} {quoted}: expected whole numbers separated by commas, "
                           "e.g. 784,16,16,10") from None
     if len(layers) < 2:
-        raise ConfigError(f"{option} {text}: a network needs at least an input and an output "
+        raise ConfigError(f"{option} {quoted}: a network needs at least an input and an output "
                           "layer, e.g. 784,10")
     if min(layers) < 1:
-        raise ConfigError(f"{option} {text}: every layer needs at least one neuron")
+        raise ConfigError(f"{option} {quoted}: every layer needs at least one neuron")
     return layers
 
 
 def check_layers_fit(layers: tuple[int, ...], inputs: int, classes: int, data: str,
                      option: str = "--layers") -> None:
     """The first layer must take every pixel, the last give one output per class."""
-    shape = ",".join(map(str, layers))
+    shape = shown(",".join(map(str, layers)), 60)[1:-1]
     if layers[0] != inputs:
         raise ConfigError(f"{option} {shape}: the first layer must have {inputs} neurons, one "
                           f"per pixel of the {data} images, not {layers[0]}")

@@ -15,7 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..extras import optional
 from ..history import EpochRecord, Progress
+from .signals import interrupts_held_back
 
 
 @dataclass
@@ -64,19 +66,21 @@ class Display:
                 print(f"warning (epoch {record.epoch}): {problem.sentence}", flush=True)
 
     def close_bar(self) -> None:
+        """Clear the bar's line; a second Ctrl-C waits until it is clear, so that the error it
+        causes starts on a line of its own."""
         if self.bar is not None:
-            self.bar.close()
+            with interrupts_held_back():
+                self.bar.close()
             self.bar = None
 
 
 def progress_bar(total: int | None, description: str, unit: str, initial: int = 0) -> Any:
-    """A tqdm bar on stderr, or None when tqdm is not installed."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
+    """A tqdm bar on stderr, or None when tqdm is not installed (the bar is a nicety)."""
+    tqdm = optional("tqdm")
+    if tqdm is None:
         return None
-    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False,
-                dynamic_ncols=True, unit_scale=unit == "B", initial=initial)
+    return tqdm.tqdm(total=total, desc=description, unit=unit, file=sys.stderr, leave=False,
+                     dynamic_ncols=True, unit_scale=unit == "B", initial=initial)
 
 
 def epoch_line(record: EpochRecord, epochs: int) -> str:

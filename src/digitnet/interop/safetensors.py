@@ -32,11 +32,11 @@ import numpy as np
 
 from ..architecture import Architecture
 from ..errors import DigitnetError, ModelFileError
+from ..extras import require
 from ..model_card import ModelCard
-from ..model_io import Model, save_model
+from ..model_io import Model, save_model, write_file_atomically
 from ..network import Network
 from .description import describe
-from .extras import require, write_bytes_atomically
 
 FORMAT = "digitnet-mlp"
 TORCH_MODULES = {"sigmoid": "Sigmoid()", "relu": "ReLU()", "leaky_relu": "LeakyReLU(0.01)",
@@ -64,7 +64,9 @@ def export_safetensors(model: Model, path: str | Path) -> Path:
     metadata = {"format": FORMAT, "architecture": json.dumps(arch.to_dict()),
                 "pytorch": torch_sequential(arch), "description": describe(model.card),
                 "digitnet.model_card": model.card.to_json()}
-    return write_bytes_atomically(Path(path), numpy_io.save(tensors, metadata=metadata))
+    data = numpy_io.save(tensors, metadata=metadata)
+    write_file_atomically(Path(path), lambda stream: stream.write(data))
+    return Path(path)
 
 
 def read_safetensors(path: Path) -> tuple[dict[str, np.ndarray[Any, Any]], dict[str, str]]:

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from ..activations import Array
 from ..config import TrainingConfig
+from ..extras import require
 from ..history import EpochRecord, History, Progress, StopReason
-from ..interop.extras import require
 from ..network import Network
 from ..optimizers import Optimizer
 from ..training import train

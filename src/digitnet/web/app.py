@@ -26,6 +26,11 @@ internet, so the page links to the JSON)::
     POST /api/training                      start training a network (202)
     GET  /api/training/events               the run as server-sent events
     POST /api/training/{pause,resume,step,stop,use}   steer it; serve its network
+    POST /api/backprop                      one example's nudges and errors, one neuron's wishes
+    POST /api/backprop/connection           the chain rule for one weight, with numbers
+    POST /api/backprop/step                 one step of gradient descent on one example
+    POST /api/backprop/batch                every example's nudge of one weight, averaged
+    POST /api/landscape                     the cost on a plane, with two walks downhill
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from digitnet.errors import DigitnetError
+from digitnet.errors import DigitnetError, shown
 from digitnet.web.live.trainer import RunConflictError
 
 MAX_PROBLEMS = 3  # validation problems named in full; the rest are counted
@@ -31,12 +31,19 @@ def validation_message(errors: Sequence[Mapping[str, Any]], limit: int = MAX_PRO
     """
     problems = []
     for error in errors[:limit]:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        where = ".".join(location(part) for part in error.get("loc", ()) if part != "body")
         problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
     more = len(errors) - len(problems)
     if more > 0:
         problems.append(f"and {more} more problem{'s' if more > 1 else ''}")
     return "; ".join(problems) or "invalid request"
+
+
+def location(part: object) -> str:
+    """One step of where a problem is: a field name or an index, as it came; a name that is not
+    plain printable text (a client's unknown key can hold anything) is quoted and shortened."""
+    text = str(part)
+    return text if text.isprintable() and len(text) <= 40 else shown(part, 40)
 
 
 async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,7 @@ import numpy as np
 from fastapi import Depends, Request
 
 from digitnet.activations import Array
-from digitnet.data.sources import IMAGE_SIDE
+from digitnet.data.dataset import IMAGE_SIDE
 from digitnet.errors import DigitnetError
 from digitnet.metrics import predict_in_chunks
 from digitnet.model_io import Model

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from digitnet.web.routers import lean, model, page, predict, test_set, training
+from digitnet.web.routers import (
+    backprop,
+    landscape,
+    lean,
+    model,
+    page,
+    predict,
+    test_set,
+    training,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (lean.router, page.router, model.router, predict.router,
-                                  test_set.router, training.router)
+                                  test_set.router, training.router, backprop.router,
+                                  landscape.router)
 
 __all__ = ["ROUTERS"]

@@ -17,7 +17,7 @@ import numpy as np
 from fastapi import APIRouter, File, HTTPException, UploadFile
 
 from digitnet.data import load_image, prepare_digit
-from digitnet.data.sources import IMAGE_SIDE
+from digitnet.data.dataset import IMAGE_SIDE
 from digitnet.web.dreams import dream
 from digitnet.web.explain import describe_stages, explain, rounded
 from digitnet.web.schemas import (

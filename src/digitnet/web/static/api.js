@@ -52,3 +52,25 @@ export const startTraining = (options) => postJSON("/api/training", options);
 
 /** pause, resume, step, stop or use (serve the run's network); answers the run's status. */
 export const trainingCommand = (name) => postJSON(`/api/training/${name}`, {});
+
+// ---- how it learns (POST /api/backprop*, /api/landscape): ``example`` is { pixels, label }
+// or { test_index } (with an optional label) ----------------------------------------------------
+
+/** One example's nudges and errors; with ``neuron`` ({ layer, neuron }), its three ways. */
+export const backprop = (example, neuron = null) =>
+  postJSON("/api/backprop", { ...example, neuron });
+
+/** The chain rule for the weight into neuron ``neuron`` of ``layer`` from neuron ``input``. */
+export const chainRule = (example, layer, neuron, input) =>
+  postJSON("/api/backprop/connection", { ...example, layer, neuron, input });
+
+/** One step of gradient descent on this example, on a copy: the cost before and after. */
+export const oneStep = (example, learningRate) =>
+  postJSON("/api/backprop/step", { ...example, learning_rate: learningRate });
+
+/** Every one of ``k`` test images' nudge of one weight (``input`` null: the bias). */
+export const batchWishes = (layer, neuron, input, k, seed) =>
+  postJSON("/api/backprop/batch", { layer, neuron, input, k, seed });
+
+/** The cost on a plane through the parameters, and two walks downhill across it. */
+export const landscape = (options) => postJSON("/api/landscape", options);

@@ -14,6 +14,7 @@ import { AccuracyChart, CostChart } from "./charts.js";
 import { DiagnosisView } from "./diagnosis-view.js";
 import { byId } from "./dom.js";
 import { percent } from "./format.js";
+import { LearningPanels } from "./learning.js";
 import { LivePrediction } from "./live-prediction.js";
 import { NetworkView } from "./network-view.js";
 import { NeuronPanel } from "./neuron-panel.js";
@@ -29,6 +30,8 @@ const state = {
   prediction: null,   // what the network made of the input shown: every layer, its links
   source: "drawing",  // where that input came from: drawing, noise, dream or test
   detail: null,       // the dream or the test item behind it, for the captions
+  backprop: null,     // "How it learns from this example", when opened (backprop-state.js)
+  landscape: null,    // the cost landscape drawn: { model, result } (landscape-panel.js)
   selected: null,     // the neuron clicked: { layer, index }
   training: emptyTraining(),  // the run trained on the page, from its events
 };
@@ -36,8 +39,9 @@ const state = {
 const answer = new AnswerPanel();
 const network = new NetworkView(byId("net"), { onSelect: select });
 const neuron = new NeuronPanel();
-const views = [answer, network, neuron];   // everything drawn from the prediction
-const selectionViews = [network, neuron];  // everything drawn from the selected neuron
+const learning = new LearningPanels({ state: () => state, changed: () => render() });
+const views = [answer, network, neuron, ...learning.views];  // drawn from the prediction
+const selectionViews = [network, neuron, ...learning.selectionViews];  // from the neuron clicked
 
 function render(list = views) {
   for (const view of list) view.render(state);

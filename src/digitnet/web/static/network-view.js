@@ -57,6 +57,7 @@ function links(columns, p) {
       const [x1, y1] = columns[l].pos(from), [x2, y2] = columns[l + 1].pos(to);
       const s = Math.abs(value) / max;
       return svg("line", { class: `link ${value >= 0 ? "pos" : "neg"}`, x1, y1, x2, y2,
+        "data-layer": l + 1, "data-from": from, "data-to": to,  // the weight into layer l + 1
         "stroke-width": (0.4 + 2.6 * s).toFixed(2), "stroke-opacity": (0.15 + 0.7 * s).toFixed(2) });
     });
   });
