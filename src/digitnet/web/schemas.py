@@ -29,7 +29,7 @@ class PixelsRequest(BaseModel):
 MAX_BATCH = 256  # images in one POST /api/predict/batch
 
 
-class BatchRequest(BaseModel):
+class ImagesRequest(BaseModel):
     """Many digits in one request, each as ``PixelsRequest.pixels``; at most ``MAX_BATCH``."""
 
     images: list[Annotated[list[Pixel], Field(max_length=100_000)]] = Field(
@@ -44,7 +44,7 @@ class LeanPrediction(BaseModel):
     probabilities: list[float] = Field(description="p_j for j = 0..9, summing to 1")
 
 
-class BatchPrediction(BaseModel):
+class Predictions(BaseModel):
     """One :class:`LeanPrediction` per image, in the order of the request."""
 
     predictions: list[LeanPrediction]

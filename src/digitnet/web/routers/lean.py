@@ -28,18 +28,19 @@ from typing import Any, TypeVar
 
 import anyio
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from digitnet.activations import Array
 from digitnet.network import Network
+from digitnet.web.inputs import pixels_of
 from digitnet.web.schemas import (
     MAX_BATCH,
-    BatchPrediction,
-    BatchRequest,
+    ImagesRequest,
     LeanPrediction,
     PixelsRequest,
+    Predictions,
 )
 from digitnet.web.state import ServedDep
 
@@ -76,29 +77,21 @@ def answers(network: Network, X: Array) -> list[LeanPrediction]:
             for digit, p in zip(digits, probabilities, strict=True)]
 
 
-def wrong_length(where: str, got: int, network: Network) -> HTTPException:
-    return HTTPException(422, f"{where}: expected {network.sizes[0]} numbers, got {got}")
-
-
 @router.post("/api/predict/lean", openapi_extra=json_body(PixelsRequest),
              summary="The digit and its probabilities for 784 pixels in [0, 1], nothing more")
 async def predict_lean(request: Request, served: ServedDep) -> LeanPrediction:
     body = await read_json(request, PixelsRequest)
     network = served.network  # taken once: a model swapped in meanwhile serves the next request
-    if len(body.pixels) != network.sizes[0]:
-        raise wrong_length("pixels", len(body.pixels), network)
-    X = np.asarray(body.pixels, dtype=network.dtype)[None, :]  # (1, n_in)
+    X = pixels_of(network, body.pixels)[None, :]  # (1, n_in)
     return answers(network, X)[0]
 
 
-@router.post("/api/predict/batch", openapi_extra=json_body(BatchRequest),
+@router.post("/api/predict/batch", openapi_extra=json_body(ImagesRequest),
              summary=f"The digits and probabilities of up to {MAX_BATCH} images at once")
-async def predict_batch(request: Request, served: ServedDep) -> BatchPrediction:
-    body = await read_json(request, BatchRequest)
+async def predict_batch(request: Request, served: ServedDep) -> Predictions:
+    body = await read_json(request, ImagesRequest)
     network = served.network
-    for index, pixels in enumerate(body.images):
-        if len(pixels) != network.sizes[0]:
-            raise wrong_length(f"images.{index}", len(pixels), network)
-    X = np.asarray(body.images, dtype=network.dtype)  # (m, n_in)
+    X = np.stack([pixels_of(network, pixels, f"images.{index}")
+                  for index, pixels in enumerate(body.images)])  # (m, n_in)
     predictions = await anyio.to_thread.run_sync(answers, network, X)
-    return BatchPrediction(predictions=predictions)
+    return Predictions(predictions=predictions)
