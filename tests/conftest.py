@@ -187,3 +187,35 @@ def page(server_url: str) -> Iterator[Any]:
             assert not errors, f"JavaScript or console errors on the page: {errors}"
         finally:
             browser.close()
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """``array`` (uint8, 1 or 3 dimensions) as a gzipped IDX file, as MNIST is published."""
+    import gzip
+    import struct
+
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I",
+                                                                    *array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of four IDX files holding 300 training and 100 test digits: the first ones of
+    real MNIST when it is there, else of the offline default data. For sweeps of many runs."""
+    from digitnet.data import load_dataset
+    from digitnet.errors import DataError
+
+    folder, problem = find_mnist_dir()
+    try:
+        data = (load_dataset("mnist", data_dir=folder) if problem is None
+                else load_dataset("default", download=False))
+    except DataError as error:
+        pytest.skip(f"no digits to make a tiny dataset of: {error}")
+    tiny = tmp_path_factory.mktemp("tiny-mnist")
+    for role, images, labels, count in (("train", data.x_train, data.y_train, 300),
+                                        ("t10k", data.x_test, data.y_test, 100)):
+        pixels = np.rint(images[:count] * 255).reshape(count, 28, 28)  # (count, 28, 28)
+        write_idx(tiny / f"{role}-images-idx3-ubyte.gz", pixels)
+        write_idx(tiny / f"{role}-labels-idx1-ubyte.gz", labels[:count])
+    return tiny

@@ -258,5 +258,5 @@ def test_without_scikit_learn_the_extra_is_named() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
-    assert last.endswith("digitnet.sklearn needs sklearn, which is not installed: "
+    assert last.endswith("digitnet.sklearn needs scikit-learn, which is not installed: "
                          "pip install 'digitnet[sklearn]'"), last

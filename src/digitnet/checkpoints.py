@@ -3,21 +3,18 @@
 A checkpoint is the network's parameters plus its :class:`~digitnet.training_state.TrainingState`
 (the random generator mid-stream, the optimiser's memory, the position in the epoch and its
 shuffled order, the history so far), the configuration, and the recipe of the command that
-started it. Continuing from it gives, bit for bit, the weights of a run never stopped.
-
-Like a model file it is one ``.npz`` of plain arrays plus a JSON string, never a pickle, read
-with ``allow_pickle=False``, validated field by field, and written atomically (temporary file,
-fsync, rename), so that a run killed while saving keeps its previous checkpoint. Layout of
-``FOLDER/checkpoint.npz``::
+started it. Continuing from it gives, bit for bit, the weights of a run never stopped. Like a
+model file it is one ``.npz`` of plain arrays plus JSON, never a pickle, validated field by
+field, written atomically (a run killed while saving keeps its previous checkpoint)::
 
     weights_0, biases_0, ...   the network                  fallback_0, ...  DivergenceGuard's
     order                      the epoch's shuffled order   best_0, ...      EarlyStopping's
     costs                      its mini-batch costs so far  batch_costs      the finished epochs'
     optimizer_m_0, ...         the optimiser's arrays       metadata         JSON: the rest
 
-The JSON holds the configuration, the recipe, the generator's ``bit_generator.state``, the
-position (epoch, mini-batch), Adam's t, the weight norms at the start, early stopping's best
-epoch, the history's epoch records, and once the run has ended, where its model was saved.
+The JSON: the configuration, the recipe, the generator's ``bit_generator.state``, the position
+(epoch, mini-batch), Adam's t, the initial weight norms, early stopping's best epoch, the epoch
+records, and once the run has ended, where its model was saved.
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ import numpy as np
 
 from .activations import Array
 from .config import TrainingConfig
-from .errors import CheckpointError, DigitnetError
+from .errors import CheckpointError, DigitnetError, first_line
 from .history import History
 from .model_card import epoch_record, finite, stop_reason
 from .model_io import write_atomically
@@ -68,14 +65,6 @@ class Checkpoint:
 
 def checkpoint_file(folder: str | Path) -> Path:
     return Path(folder) / FILE_NAME
-
-
-def remove_leftovers(folder: str | Path) -> list[Path]:
-    """Delete the temporary files of checkpoint writes cut short (by a kill); returns them."""
-    leftovers = sorted(Path(folder).glob(f".{FILE_NAME}.*.tmp"))
-    for path in leftovers:
-        path.unlink(missing_ok=True)
-    return leftovers
 
 
 def save_checkpoint(folder: str | Path, checkpoint: Checkpoint) -> Path:
@@ -133,7 +122,7 @@ def load_checkpoint(folder: str | Path) -> Checkpoint:
     except DigitnetError as error:
         raise CheckpointError(f"{path}: {error}") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({error})") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({first_line(error)})") from None
 
 
 def checkpoint_from(contents: dict[str, Any]) -> Checkpoint:
@@ -230,17 +219,24 @@ def network_from(contents: dict[str, Any], config: TrainingConfig) -> Network:
 def arrays_like(contents: dict[str, Any], prefix: str, parameters: list[Array]) -> list[Array]:
     """Members PREFIX_0, PREFIX_1, ...: one per parameter, each of its shape and dtype."""
     found = [array(contents, f"{prefix}_{i}", p.shape, "f") for i, p in enumerate(parameters)]
+    if any(np.abs(a).max(initial=0) > np.finfo(p.dtype).max
+           for a, p in zip(found, parameters, strict=True)):
+        raise CheckpointError(f"arrays {prefix}_* hold values too large for {parameters[0].dtype}")
     return [a.astype(p.dtype, copy=False) for a, p in zip(found, parameters, strict=True)]
 
 
 def restore_optimizer(state: TrainingState, contents: dict[str, Any],
                       counters: dict[str, Any], name: str) -> None:
     """Give the fresh optimiser of ``state`` the memory the file holds (none before a step)."""
-    parameters = state.guard.parameters
-    for memory in OPTIMIZER_MEMORY[name]:
-        if f"optimizer_{memory}_0" in contents:
-            setattr(state.optimizer, memory, arrays_like(contents, f"optimizer_{memory}",
-                                                         parameters))
+    parameters, memories = state.guard.parameters, OPTIMIZER_MEMORY[name]
+    present = [memory for memory in memories if f"optimizer_{memory}_0" in contents]
+    if present and len(present) < len(memories):  # all of them once a step is taken
+        missing = next(memory for memory in memories if memory not in present)
+        raise CheckpointError(f"the optimiser's memory is incomplete: {name} has "
+                              f"{present[0]} but not {missing}")
+    for memory in present:
+        setattr(state.optimizer, memory, arrays_like(contents, f"optimizer_{memory}",
+                                                     parameters))
     for counter in OPTIMIZER_COUNTERS.get(name, ()):
         value = field(counters, counter, int)
         if value < 0:
@@ -254,7 +250,8 @@ def generator(values: Any) -> np.random.Generator:
     try:
         rng.bit_generator.state = values
     except (TypeError, ValueError, KeyError, OverflowError) as error:
-        raise CheckpointError(f"the random generator's state is not valid ({error})") from None
+        raise CheckpointError("the random generator's state is not valid "
+                              f"({first_line(error)})") from None
     return rng
 
 

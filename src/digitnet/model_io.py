@@ -99,6 +99,15 @@ def write_atomically(path: Path, arrays: dict[str, Any]) -> None:
     write_file_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 
+def remove_leftovers(path: Path) -> list[Path]:
+    """Delete the temporary files that writes of ``path`` cut short (by a kill) left beside it
+    (see :func:`write_file_atomically`); returns them."""
+    leftovers = sorted(path.parent.glob(f".{path.name}.*.tmp"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    return leftovers
+
+
 def write_file_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """``write(stream)`` into a temporary file beside ``path``, then rename it into place.
 

@@ -60,7 +60,7 @@ def plot_hidden_neurons(network: Network, path: str | Path, max_neurons: int = 6
     figure = _mosaic(pictures, [f"neuron {j}" for j in range(count)],
                      columns=math.ceil(math.sqrt(count)), size=1.4, cmap="RdBu_r", vmin=-1, vmax=1)
     figure.suptitle(f"What the first {count} hidden neurons look for (red +, blue -)")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_history(epochs: Sequence[Mapping[str, Any]], path: str | Path,
@@ -73,7 +73,7 @@ def plot_history(epochs: Sequence[Mapping[str, Any]], path: str | Path,
     """
     if not epochs:
         raise ConfigError("there is no training history to plot (no epochs)")
-    figure = _figure(10, 3.8)
+    figure = new_figure(10, 3.8)
     cost_axis, accuracy_axis = figure.subplots(1, 2)
     numbers = [e["epoch"] for e in epochs]
     for axis, kind, scale in ((cost_axis, "cost", 1), (accuracy_axis, "accuracy", 100)):
@@ -90,13 +90,13 @@ def plot_history(epochs: Sequence[Mapping[str, Any]], path: str | Path,
     accuracy_axis.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy (higher is better)")
     if title:
         figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_confusion(confusion: NDArray[np.integer], path: str | Path,
                    title: str = "Confusion matrix") -> Path:
     """The confusion matrix: row = true digit, column = the network's answer."""
-    figure = _figure(5.5, 5)
+    figure = new_figure(5.5, 5)
     axis = figure.subplots()
     shade = np.log1p(confusion)  # so that the few mistakes still show
     axis.imshow(shade, cmap="Blues")
@@ -105,7 +105,7 @@ def plot_confusion(confusion: NDArray[np.integer], path: str | Path,
                   color="white" if shade[i, j] > shade.max() / 2 else "black")
     axis.set(xlabel="predicted digit", ylabel="true digit", title=title,
              xticks=range(confusion.shape[1]), yticks=range(confusion.shape[0]))
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_mistakes(images: Array, found: Mistakes, path: str | Path,
@@ -116,12 +116,12 @@ def plot_mistakes(images: Array, found: Mistakes, path: str | Path,
     """
     shown = min(max_shown, found.indices.size)
     if shown == 0:
-        figure = _figure(6, 1.5)
+        figure = new_figure(6, 1.5)
         axis = figure.subplots()
         axis.set_axis_off()
         axis.text(0.5, 0.5, f"No mistakes: all {found.count:,} {what} were read right.",
                   ha="center", va="center")
-        return _save(figure, path)
+        return save_figure(figure, path)
     side = math.isqrt(images.shape[1])
     pictures = images[found.indices[:shown]].reshape(shown, side, side)  # (shown, 28, 28)
     labels = [f"{label} -> {answer} ({sure:.0%})" for label, answer, sure in zip(
@@ -131,7 +131,7 @@ def plot_mistakes(images: Array, found: Mistakes, path: str | Path,
     figure.suptitle(f"{found.indices.size:,} of {found.count:,} {what} were read wrong "
                     f"({found.error_rate:.1%}); the first {shown}, titled\n"
                     "true digit -> the network's answer (its confidence)", fontsize=10)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_confidence(noise: Answers, digits: Answers, path: str | Path,
@@ -141,7 +141,7 @@ def plot_confidence(noise: Answers, digits: Answers, path: str | Path,
     ``example`` (784,) is one of the noise images, shown on the left with the answer ``noise``
     gives for it (its first row).
     """
-    figure = _figure(11.5, 4)
+    figure = new_figure(11.5, 4)
     axes = figure.subplots(1, 3, width_ratios=(0.45, 1, 1))
     axes[2].sharey(axes[1])  # the same scale, to compare the two fairly
     bins = np.linspace(0, 1, 21)  # 5% wide
@@ -168,7 +168,7 @@ def plot_confidence(noise: Answers, digits: Answers, path: str | Path,
     figure.suptitle(f"It answers even for random noise, with a median confidence of "
                     f"{medians[0]:.0%} (real digits: {medians[1]:.0%}):\n"
                     "it has only ever seen digits, and must pick one of its ten answers")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _favourites(result: Answers, top: int = 3) -> str:
@@ -181,7 +181,7 @@ def _favourites(result: Answers, top: int = 3) -> str:
     return "answers: " + ", ".join(f"{d} ({share[d]:.0%})" for d in best if share[d] >= 0.005)
 
 
-def _figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
     """A new matplotlib Figure of width x height inches, outside pyplot (no window, no state)."""
     require("matplotlib", "plots", "drawing plots")
     from matplotlib.figure import Figure
@@ -202,7 +202,7 @@ def _mosaic(pictures: Array, labels: Sequence[str], columns: int, size: float,
     top, side = height // 3, width // 10  # room for the label above, a margin beside
     cell_height, cell_width = height + top, width + 2 * side
     canvas = np.full((rows * cell_height, columns * cell_width), np.nan)  # (H, W)
-    figure = _figure(size * columns, size * rows * cell_height / cell_width + 0.4)
+    figure = new_figure(size * columns, size * rows * cell_height / cell_width + 0.4)
     axis = figure.subplots()
     for index, (picture, label) in enumerate(zip(pictures, labels, strict=True)):
         row, column = divmod(index, columns)
@@ -214,7 +214,7 @@ def _mosaic(pictures: Array, labels: Sequence[str], columns: int, size: float,
     return figure
 
 
-def _save(figure: Any, path: str | Path) -> Path:
+def save_figure(figure: Any, path: str | Path) -> Path:
     """Write the figure to ``path`` (temporary file, then rename).
 
     The format follows the suffix (.png or .svg); SVG text stays text (searchable, small).

@@ -1,10 +1,10 @@
-"""The ``digitnet`` command: train, evaluate, predict, info, plot, serve, export and import.
+"""The ``digitnet`` command: train, sweep, evaluate, predict, info, plot, serve, export, import.
 
 ``main`` parses the command line (:mod:`.parser`) and turns every expected failure into one line
 on stderr (``digitnet: error: ...``) and an exit code from :class:`ExitCode` (:mod:`.errors`).
-Each subcommand lives in a module of its own (:mod:`.train`, :mod:`.evaluate`, :mod:`.predict`,
-:mod:`.info`, :mod:`.plot`, :mod:`.serve`, :mod:`.export`, :mod:`.import_`). Nothing is built
-at import time.
+Each subcommand lives in a module of its own (:mod:`.train`, :mod:`.sweep`, :mod:`.evaluate`,
+:mod:`.predict`, :mod:`.info`, :mod:`.plot`, :mod:`.serve`, :mod:`.export`, :mod:`.import_`).
+Nothing is built at import time.
 """
 
 from __future__ import annotations

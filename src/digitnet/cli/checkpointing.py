@@ -21,11 +21,11 @@ from ..checkpoints import (
     Checkpoint,
     checkpoint_file,
     load_checkpoint,
-    remove_leftovers,
     save_checkpoint,
 )
 from ..errors import CheckpointError, ConfigError
 from ..history import Progress
+from ..model_io import remove_leftovers
 from .errors import CommandError
 from .options import TRAINING_OPTIONS
 from .progress import Display
@@ -83,7 +83,7 @@ def resumed(args: argparse.Namespace) -> tuple[Checkpoint, dict[str, Any]]:
         raise ConfigError(f"--resume {args.resume} continues the run with the recipe saved "
                           f"there; leave out {', '.join(given)}")
     checkpoint = load_checkpoint(args.resume)
-    remove_leftovers(args.resume)  # the temporary file of a write cut short by a kill
+    remove_leftovers(checkpoint_file(args.resume))  # of a write cut short by a kill
     if checkpoint.finished is not None:
         raise CommandError(f"{args.resume}: the run saved there has finished "
                            f"({checkpoint.state.history.message}); its model is "

@@ -76,9 +76,12 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
 ]
 
 
-def add_training_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainingConfig field; None when not given (the recipe's value stays)."""
+def add_training_flags(parser: argparse.ArgumentParser, leave_out: tuple[str, ...] = ()) -> None:
+    """One flag per TrainingConfig field (but the fields ``leave_out``); None when not given
+    (the recipe's value stays)."""
     for flag, dest, kind, text in TRAINING_OPTIONS:
+        if dest in leave_out:
+            continue
         metavar = "SIZES" if dest == "layers" else {int: "N", float: "X", str: "NAME"}[kind]
         parser.add_argument(flag, dest=dest, type=kind, default=None, metavar=metavar, help=text)
 
@@ -87,7 +90,7 @@ def apply_flags(config: TrainingConfig, args: argparse.Namespace) -> TrainingCon
     """``config`` with every given flag applied (validated by TrainingConfig)."""
     changes: dict[str, Any] = {}
     for _, dest, _, _ in TRAINING_OPTIONS:
-        value = getattr(args, dest)
+        value = getattr(args, dest, None)
         if value is not None:
             changes[dest] = parse_layers(value) if dest == "layers" else value
     config = config.replace(**changes)

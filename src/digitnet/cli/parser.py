@@ -14,7 +14,8 @@ import importlib
 from .errors import PROG
 from .options import HelpFormatter
 
-SUBCOMMANDS = ("train", "evaluate", "predict", "info", "plot", "serve", "export", "import_")
+SUBCOMMANDS = ("train", "sweep", "evaluate", "predict", "info", "plot", "serve", "export",
+               "import_")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..extras import optional
 from ..history import EpochRecord, Progress
-from .signals import interrupts_held_back
+from ..runs import signals_held_back
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Display:
         """Clear the bar's line; a second Ctrl-C waits until it is clear, so that the error it
         causes starts on a line of its own."""
         if self.bar is not None:
-            with interrupts_held_back():
+            with signals_held_back():
                 self.bar.close()
             self.bar = None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..runs import signals_held_back
 from .errors import CommandError
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -35,24 +36,11 @@ def stop_requests(handler: Handler) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def interrupts_held_back() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back while a file is saved; they are delivered once it is."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: saving is still atomic there
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
-
-
-@contextlib.contextmanager
 def saving(path: Path, what: str) -> Iterator[None]:
     """Write ``what`` to ``path`` within the block with stop signals held back; a failure (a
     full disk, a read-only folder) becomes one line: the file there before is unchanged."""
     try:
-        with interrupts_held_back():
+        with signals_held_back():
             yield
     except OSError as error:
         raise CommandError(f"could not save {what} to {path}: {error.strerror or error}; the "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,11 @@ from ..checkpoints import Checkpoint
 from ..config import TrainingConfig
 from ..errors import ConfigError
 from ..history import History, StopReason
-from ..model_card import DatasetRecord, ModelCard, Results
+from ..network import Network
 from ..presets import PRESETS
 from ..registry import lookup
-from ..run_checks import check_layers_fit, why_failed
+from ..run_checks import check_layers_fit
+from ..runs import TrainedRun, failed_path, save_run, train_run
 from ..training_state import TrainingState
 from . import checkpointing
 from .checkpointing import Checkpointer, nearby
@@ -123,8 +123,6 @@ def run(args: argparse.Namespace) -> ExitCode:
 def train_and_save(recipe: Recipe, quiet: bool) -> ExitCode:
     """Load the data, train, save the model with its card (and the checkpoint), and say what
     happened."""
-    from ..model_io import save_model
-
     config, out = recipe.config, recipe.out
     data = load_checked_data(recipe, quiet)
     network, state = start(recipe, data)
@@ -137,14 +135,14 @@ def train_and_save(recipe: Recipe, quiet: bool) -> ExitCode:
         Checkpoint(network, state, config, recipe.saved(data), checkpointing.data_record(data)))
     if saver is not None:
         saver.save()  # at once: a folder that cannot be written fails now, not after an epoch
-    history, seconds = train_interruptibly(network, data, config, state, display, saver)
-    card, test_accuracy, failure = measured_card(network, data, recipe, history, seconds)
-    path = failed_path(out) if failure else out
-    with saving(path, "the model"):
-        saved = save_model(path, network, card)
+    trained = train_interruptibly(network, data, recipe, state, display, saver)
+    history, failure = trained.history, trained.failure
+    with saving(failed_path(out) if failure else out, "the model"):
+        saved = save_run(trained, out)
     if saver is not None:
         saver.save(finished=saved if state.ended else None)
-    summary(history, test_accuracy, data.counts["test"], seconds, saved, recipe.checkpoints)
+    summary(history, trained.test_accuracy, data.counts["test"], trained.seconds, saved,
+            recipe.checkpoints)
     last = history.epochs[-1].diagnosis if history.epochs else None
     if last and not failure:
         for problem in last.problems:
@@ -173,7 +171,7 @@ def load_checked_data(recipe: Recipe, quiet: bool) -> Any:
     return data
 
 
-def start(recipe: Recipe, data: Any) -> tuple[Any, TrainingState]:
+def start(recipe: Recipe, data: Any) -> tuple[Network, TrainingState]:
     """A fresh network and training state, or those of the run to resume (on the same data)."""
     resumed = recipe.resumed
     if resumed is None:
@@ -188,72 +186,19 @@ def start(recipe: Recipe, data: Any) -> tuple[Any, TrainingState]:
     return resumed.network, state
 
 
-def measured_card(network: Any, data: Any, recipe: Recipe, history: History, seconds: float
-                  ) -> tuple[ModelCard, float, str | None]:
-    """The model card of the trained network (measured on the test and validation sets), its
-    test accuracy, and why training failed (None if it did not)."""
-    from ..metrics import evaluate
-
-    config, counts = recipe.config, data.counts
-    with quiet_numpy():
-        test = evaluate(network, data.x_test, data.y_test)
-        val = evaluate(network, data.x_val, data.y_val) if counts["validation"] else None
-    card = ModelCard(
-        architecture=config.architecture, config=config, preset=recipe.preset,
-        dataset=DatasetRecord(data.name, data.description, recipe.dataset, data.source, counts),
-        results=results(history, test.accuracy, test.cost, val.accuracy if val else None),
-        epochs=tuple(history.epochs), stop_reason=history.stop_reason, message=history.message,
-        seconds=round(seconds, 3))
-    return card, test.accuracy, why_failed(history, test.accuracy, data.y_test)
-
-
-def failed_path(out: Path) -> Path:
-    """Where a failed run is saved: beside ``out``, as NAME.failed.npz."""
-    return out.with_name(f"{out.stem}.failed.npz")
-
-
-
-
-def quiet_numpy() -> Any:
-    """Parameters kept from just before a divergence can still be huge: measuring them may
-    overflow, which the one-line divergence message has already explained."""
-    import numpy as np
-
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
-
-
-def train_interruptibly(network: Any, data: Any, config: TrainingConfig, state: TrainingState,
-                        display: Display, saver: Checkpointer | None) -> tuple[History, float]:
-    """Run the training loop with Ctrl-C and SIGTERM meaning "stop after this mini-batch"
-    (the display hears them and answers the loop, through the saver when there is one)."""
-    from ..training import train
-
-    if state.ended:  # stopped for good, but killed before its model was saved
-        return state.history, 0.0
-    validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    started = time.perf_counter()
+def train_interruptibly(network: Network, data: Any, recipe: Recipe, state: TrainingState,
+                        display: Display, saver: Checkpointer | None) -> TrainedRun:
+    """Train and measure, with Ctrl-C and SIGTERM meaning "stop after this mini-batch" (the
+    display hears them and answers the loop, through the saver when there is one)."""
     with stop_requests(display.request_stop):
         try:
-            if not display.quiet:
+            if not display.quiet and not state.ended:
                 print("Training (Ctrl-C or SIGTERM stops after the current mini-batch and "
                       "saves)", flush=True)
-            history = train(network, data.x_train, data.y_train, config, validation=validation,
-                            test=(data.x_test, data.y_test), callback=saver or display,
-                            state=state)
+            return train_run(recipe.config, data, recipe.preset, recipe.dataset,
+                             callback=saver or display, network=network, state=state)
         finally:
             display.close_bar()
-    return history, time.perf_counter() - started
-
-
-def results(history: History, test_accuracy: float, test_cost: float,
-            validation_accuracy: float | None) -> Results:
-    key = "validation_accuracy" if validation_accuracy is not None else "test_accuracy"
-    best = history.best_epoch(key)
-    return Results(
-        test_accuracy=test_accuracy, test_cost=test_cost,
-        validation_accuracy=validation_accuracy, best_epoch=best.epoch if best else None,
-        epochs_trained=len(history.epochs),
-        final_train_cost=history.epochs[-1].train_cost if history.epochs else None)
 
 
 def summary(history: History, test_accuracy: float, test_count: int, seconds: float,

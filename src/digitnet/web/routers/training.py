@@ -87,7 +87,7 @@ def start(request: TrainingRequest, state: AppStateDep) -> RunInfo:
 
 
 @router.get("/events", response_class=StreamingResponse, summary="The run as it happens",
-            description=EVENTS)
+            description=EVENTS, responses={200: {"content": {"text/event-stream": {}}}})
 async def events(request: Request, state: AppStateDep,
                  last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
     return StreamingResponse(stream(request, state.trainer, last_event_id),
