@@ -619,3 +619,16 @@ def test_downloads_show_a_progress_bar(monkeypatch: pytest.MonkeyPatch,
     assert "downloading" in bar and "9.91M" in bar  # the total, in bytes, scaled
     assert load_data("mnist", None, validation_size=0, quiet=True) == "mnist"
     assert capsys.readouterr().err == ""
+
+
+@needs_web
+def test_serve_with_two_workers(offline_env: dict[str, str], trained: tuple[Path, Any],
+                                tmp_path: Path) -> None:
+    stdout, stderr, code = serve_and_stop(offline_env, tmp_path, trained[0], "--workers", "2")
+    assert code == 0, stderr
+    assert "in 2 processes; live training and saving your digits need --workers 1" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_serve_refuses_fewer_than_one_worker(digitnet: Run, model: Path) -> None:
+    assert_one_error(digitnet("serve", model, "--workers", "0"), "--workers must be at least 1")

@@ -328,3 +328,18 @@ def test_the_event_log_gathers_costs_keeps_their_order_and_resumes_after_an_id()
                                         'data: {"first":0,"costs":[1.0,2.0,3.0]}\n\n')
     assert [log.start_of(last) for last in (None, "7-1", "7-2", "6-1", "7-x", "7-99")] == [
         0, 2, 3, 0, 0, 3]
+
+
+def test_a_network_used_twice_in_one_second_keeps_both_files(tmp_path: Path) -> None:
+    from digitnet.web.live.trainer import Trainer
+
+    trainer = Trainer(models_dir=tmp_path)
+    first = trainer.free_path("web-3b1b-run1-20260101-120000", ".npz")
+    first.write_bytes(b"first")
+    second = trainer.free_path("web-3b1b-run1-20260101-120000", ".npz")
+    second.write_bytes(b"second")
+    third = trainer.free_path("web-3b1b-run1-20260101-120000", ".failed.npz")
+    assert (first.name, second.name, third.name) == (
+        "web-3b1b-run1-20260101-120000.npz", "web-3b1b-run1-20260101-120000-2.npz",
+        "web-3b1b-run1-20260101-120000.failed.npz")
+    assert first.read_bytes() == b"first"

@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on; 127.0.0.1 is this computer only")
     parser.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="serve from N processes (uvicorn workers) sharing the port; each "
+                             "loads the model, and live training needs 1 (default: 1)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="folder holding MNIST's four files, for the page's sample digits "
                              "and for training the quick model")
@@ -44,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
+    if args.workers < 1:
+        raise CommandError(f"--workers must be at least 1, got {args.workers}")
     for package in WEB_PACKAGES:
         require(package, "web", "the web page")
     try:
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             return code
     load_model(model_path)  # one clear line for a damaged file, before the server starts
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
-        serve_page(model_path, args.host, args.port, args.data_dir,
-                   args.my_digits or default_folder())
+        serve_page(model_path, args.host, args.port, args.data_dir, args.workers,
+                   my_digits_dir=args.my_digits or default_folder())
     print("digitnet: stopped serving", flush=True)
     return ExitCode.OK

@@ -12,7 +12,9 @@ internet, so the page links to the JSON)::
 
     GET  /                                  the page
     GET  /api/model                         architecture, metadata, image size, test set
-    POST /api/predict                       784 pixels in [0, 1] -> prediction
+    POST /api/predict                       784 pixels in [0, 1] -> prediction, explained
+    POST /api/predict/lean                  784 pixels -> the digit and probabilities only
+    POST /api/predict/batch                 up to 256 images -> digits and probabilities
     POST /api/predict/image                 an uploaded picture (multipart ``file``) -> prediction
     POST /api/noise                         random noise -> prediction
     POST /api/dream                         gradient ascent on the input towards a digit
@@ -49,14 +51,14 @@ from digitnet.activations import Array
 from digitnet.data.my_digits import MyDigits
 from digitnet.model_io import Model
 from digitnet.web.error_handlers import install_error_handlers
-from digitnet.web.limits import BodySizeLimit
+from digitnet.web.limits import SERVER_LIMITS, BodySizeLimit
 from digitnet.web.live.trainer import Trainer
 from digitnet.web.routers import ROUTERS
 from digitnet.web.routers.page import STATIC_DIR
 from digitnet.web.schemas import ErrorResponse
 from digitnet.web.state import STATE_KEY, AppState, Served, ServedModel, build_test_set
 
-MAX_BODY_BYTES = 8 * 1024 * 1024  # an uploaded photo fits; anything larger gets 413
+MAX_BODY_BYTES = SERVER_LIMITS.max_body_bytes
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (404, 413, 422)
 }
@@ -65,17 +67,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
                max_body_bytes: int = MAX_BODY_BYTES, test_set_name: str = "test",
                test_set_note: str | None = None, data_dir: Path | None = None,
-               models_dir: Path = Path("models"), my_digits_dir: Path | None = None) -> FastAPI:
+               models_dir: Path = Path("models"), my_digits_dir: Path | None = None,
+               live_training: bool = True,
+               body_timeout: float = SERVER_LIMITS.body_timeout) -> FastAPI:
     """The web app for ``model``; ``test_set`` (images (m, 784), labels (m,)) feeds the browser.
 
     ``test_set_note`` says why there is no test set, for the page to show. Live training reads
     its datasets from ``data_dir`` (else where ``load_dataset`` looks, never downloading) and
     saves the networks put to use in ``models_dir``; the page saves your own digits into
-    ``my_digits_dir`` (None: saving is off).
+    ``my_digits_dir`` (None: saving is off). Without ``live_training`` (a server of several
+    processes, each with its own runs and served model) ``POST /api/training`` is 409. A
+    request body must arrive within ``body_timeout`` seconds (else 408).
     """
     tests = build_test_set(model, *test_set, test_set_name) if test_set is not None else None
     served = Served(model, tests, test_set_note or "no test set was loaded")
-    trainer = Trainer(data_dir, models_dir)
+    trainer = Trainer(data_dir, models_dir, live=live_training)
     my_digits = MyDigits(my_digits_dir) if my_digits_dir is not None else None
 
     @asynccontextmanager
@@ -87,7 +93,7 @@ def create_app(model: Model, test_set: tuple[Array, np.ndarray] | None = None,
                   description="Draw a digit and watch a from-scratch NumPy network think; "
                               "train your own and watch it learn.")
     setattr(app.state, STATE_KEY, AppState(ServedModel(served), trainer, my_digits))
-    app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes, body_timeout=body_timeout)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -33,6 +33,30 @@ class PixelsRequest(BaseModel):
     min_confidence: MinConfidence = None
 
 
+MAX_BATCH = 256  # images in one POST /api/predict/batch
+
+
+class ImagesRequest(BaseModel):
+    """Many digits in one request, each as ``PixelsRequest.pixels``; at most ``MAX_BATCH``."""
+
+    images: list[Annotated[list[Pixel], Field(max_length=100_000)]] = Field(
+        description=f"each image flattened row by row (784 numbers); 1 to {MAX_BATCH} images",
+        min_length=1, max_length=MAX_BATCH)
+
+
+class LeanPrediction(BaseModel):
+    """The network's answer and nothing else: the digit and the probability of each digit."""
+
+    digit: int = Field(examples=[7])
+    probabilities: list[float] = Field(description="p_j for j = 0..9, summing to 1")
+
+
+class Predictions(BaseModel):
+    """One :class:`LeanPrediction` per image, in the order of the request."""
+
+    predictions: list[LeanPrediction]
+
+
 class NoiseRequest(BaseModel):
     """Random noise; the same seed gives the same picture. Without one, the server picks one."""
 

@@ -31,12 +31,16 @@ class RunConflictError(DigitnetError):
     """A command that does not fit the run's state (answered with 409)."""
 
 
+NOT_LIVE = ("live training needs a server of one process (digitnet serve --workers 1): with "
+            "several, each worker process would train and serve a network of its own")
+
+
 class Trainer:
     """At most one training run at a time; ``models_dir`` receives the networks put to use."""
 
     def __init__(self, data_dir: Path | None = None, models_dir: Path = Path("models"),
-                 limits: RunLimits = LIMITS) -> None:
-        self.models_dir, self.limits = models_dir, limits
+                 limits: RunLimits = LIMITS, live: bool = True) -> None:
+        self.models_dir, self.limits, self.live = models_dir, limits, live
         self.data = DataCache(data_dir)
         self.closing = threading.Event()  # set when the server stops: streams end
         self._lock = threading.Lock()
@@ -56,6 +60,8 @@ class Trainer:
 
     def start(self, request: TrainingRequest) -> RunInfo:
         """Check the options, load the data and start training in the background."""
+        if not self.live:
+            raise RunConflictError(NOT_LIVE)
         config = config_from(request, self.limits)
         with self._lock:
             if self.closing.is_set():
@@ -107,9 +113,19 @@ class Trainer:
             model = run.model()
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             failed = ".failed" if run.state == "failed" else ""
-            name = f"web-{run.preset}-run{run.number}-{stamp}{failed}.npz"
-            path = save_model(self.models_dir / name, model.network, model.card)
+            name = f"web-{run.preset}-run{run.number}-{stamp}"
+            path = save_model(self.free_path(name, f"{failed}.npz"), model.network, model.card)
             return model, path, run
+
+    def free_path(self, name: str, suffix: str) -> Path:
+        """``models_dir/NAME SUFFIX``, or ``NAME-2``, ``NAME-3``... when it is taken (a run
+        used twice in one second must not overwrite its first network)."""
+        path = self.models_dir / f"{name}{suffix}"
+        for number in itertools.count(2):
+            if not path.exists():
+                break
+            path = self.models_dir / f"{name}-{number}{suffix}"
+        return path
 
     def _current(self, command: str, *states: str) -> TrainingRun:
         run = self._run

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from digitnet.web.routers import (
     backprop,
     landscape,
+    lean,
     model,
     my_digits,
     page,
@@ -22,8 +23,8 @@ from digitnet.web.routers import (
     training,
 )
 
-ROUTERS: tuple[APIRouter, ...] = (page.router, model.router, predict.router, test_set.router,
-                                  training.router, backprop.router, landscape.router,
-                                  my_digits.router)
+ROUTERS: tuple[APIRouter, ...] = (lean.router, page.router, model.router, predict.router,
+                                  test_set.router, training.router, backprop.router,
+                                  landscape.router, my_digits.router)
 
 __all__ = ["ROUTERS"]
