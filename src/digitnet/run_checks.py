@@ -13,13 +13,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .diagnostics import at_chance_level, majority_share
-from .errors import ConfigError, shown
+from .errors import ConfigError
 from .history import History, StopReason
+
+
+def cut_short(text: str, most: int = 60) -> str:
+    """``text`` as typed, cut to ``most`` characters so that a message stays one short line."""
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def parse_layers(text: str, option: str = "--layers") -> tuple[int, ...]:
     """'784,16,10' -> (784, 16, 10); anything else raises ConfigError naming ``option``."""
-    quoted = shown(text, 60)[1:-1]  # the text as typed, cut short if it is long
+    quoted = cut_short(text)
     try:
         layers = tuple(int(part) for part in text.split(","))
     except ValueError:
@@ -36,7 +41,7 @@ def parse_layers(text: str, option: str = "--layers") -> tuple[int, ...]:
 def check_layers_fit(layers: tuple[int, ...], inputs: int, classes: int, data: str,
                      option: str = "--layers") -> None:
     """The first layer must take every pixel, the last give one output per class."""
-    shape = shown(",".join(map(str, layers)), 60)[1:-1]
+    shape = cut_short(",".join(map(str, layers)))
     if layers[0] != inputs:
         raise ConfigError(f"{option} {shape}: the first layer must have {inputs} neurons, one "
                           f"per pixel of the {data} images, not {layers[0]}")
