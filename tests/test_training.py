@@ -120,11 +120,29 @@ def test_dropout_only_during_training() -> None:
     assert (gradient.layers[0].weights[dropped_everywhere] == 0).all()
 
 
-@pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
-def test_backprop_with_dropout_matches_central_differences(hidden: str) -> None:
-    """With the dropout mask held fixed (same seed), the gradient is the cost's derivative.
+def test_input_dropout_blanks_pixels_only_during_training() -> None:
+    net = network(config(layers=(1000, 4, 3)))
+    X = np.ones((3, 1000), dtype=np.float32)
+    dropped = net.forward(X, rng=np.random.default_rng(0), input_dropout=0.2)
+    mask = dropped.input_mask
+    assert mask is not None and net.forward(X).input_mask is None
+    kept = mask > 0
+    assert 0.75 < kept.mean() < 0.85  # about a fifth of the pixels blanked
+    np.testing.assert_allclose(mask[kept], 1.25)  # survivors scaled by 1/(1-p)
+    np.testing.assert_array_equal(dropped.inputs[0], X * mask)  # what the first layer received
+    assert dropped.masks == [None, None]  # the hidden neurons are left alone
+    with pytest.raises(ConfigError, match="input dropout"):
+        config(input_dropout=1.0)
 
-    BP4 must multiply by what the next layer received, a * mask, not by a alone.
+
+@pytest.mark.parametrize(("hidden", "input_dropout"),
+                         [("sigmoid", 0.0), ("relu", 0.0), ("tanh", 0.0), ("relu", 0.3)])
+def test_backprop_with_dropout_matches_central_differences(hidden: str,
+                                                           input_dropout: float) -> None:
+    """With the dropout masks held fixed (same seed), the gradient is the cost's derivative.
+
+    BP4 must multiply by what the next layer received, a * mask, not by a alone; with input
+    dropout the first layer received X * mask, and dC/dX is 0 for a blanked pixel.
     """
     net = Network([6, 8, 7, 3], hidden, "softmax", "categorical_cross_entropy", "xavier",
                   np.float64, seed=2)
@@ -132,13 +150,19 @@ def test_backprop_with_dropout_matches_central_differences(hidden: str) -> None:
     X, Y = rng.random((5, 6)), np.eye(3)[rng.integers(0, 3, 5)]
 
     def cost() -> float:
-        forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9))  # the same mask
+        forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9),  # the same masks
+                              input_dropout=input_dropout)
         return net.cost.value(forward.output, Y)
 
-    forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9))
+    forward = net.forward(X, dropout=0.5, rng=np.random.default_rng(9),
+                          input_dropout=input_dropout)
     assert any(mask is not None and (mask == 0).any() for mask in forward.masks)
-    gradient = net.backward(forward, net.output_error(forward, Y))
-    for parameter, analytic in zip(net.parameters(), gradient.arrays(), strict=True):
+    assert (forward.input_mask is not None and (forward.input_mask == 0).any()) == (
+        input_dropout > 0)
+    gradient = net.backward(forward, net.output_error(forward, Y), input_gradient=True)
+    assert gradient.inputs is not None
+    for parameter, analytic in [*zip(net.parameters(), gradient.arrays(), strict=True),
+                                (X, gradient.inputs)]:  # and dC/dX of the mean cost
         numeric = np.zeros_like(parameter)
         for i in np.ndindex(parameter.shape):
             original = parameter[i]
@@ -363,10 +387,11 @@ class RecordingNetwork(Network):
         self.batches: list[list[int]] = []
 
     def forward(self, X: np.ndarray, dropout: float = 0.0,
-                rng: np.random.Generator | None = None) -> ForwardPass:
+                rng: np.random.Generator | None = None, input_dropout: float = 0.0
+                ) -> ForwardPass:
         if rng is not None:  # a training step (the diagnosis after each epoch passes none)
             self.batches.append([self.row_of[row.tobytes()] for row in X])
-        return super().forward(X, dropout, rng)
+        return super().forward(X, dropout, rng, input_dropout)
 
 
 def test_every_epoch_visits_every_example_once_in_a_new_order() -> None:

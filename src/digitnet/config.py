@@ -34,7 +34,8 @@ class TrainingConfig:
     momentum           mu, for momentum and nesterov
     weight_decay       lambda of the L2 penalty (lambda/2) sum w^2 (weights only, not biases)
     schedule           constant, step (times gamma every step_size epochs) or cosine
-    dropout            probability of dropping a hidden neuron during training
+    dropout            probability of dropping a hidden neuron during training; input_dropout
+                       the same for each input pixel
     mini_batch_size    examples per gradient step; epochs, passes over the training data
     validation_size    training examples held out for validation (the last ones)
     early_stopping     stop after this many epochs without a better validation accuracy
@@ -59,6 +60,7 @@ class TrainingConfig:
     step_size: int = 10
     gamma: float = 0.1
     dropout: float = 0.0
+    input_dropout: float = 0.0
     mini_batch_size: int = 10
     epochs: int = 30
     validation_size: int = 0
@@ -88,6 +90,8 @@ class TrainingConfig:
         require(self.step_size >= 1, f"the schedule's step size must be >= 1, got {self.step_size}")
         require(0 < self.gamma <= 1, f"the schedule's gamma must be in (0, 1], got {self.gamma}")
         require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+        require(0 <= self.input_dropout < 1,
+                f"input dropout must be in [0, 1), got {self.input_dropout}")
         require(self.mini_batch_size >= 1,
                 f"the mini-batch size must be at least 1, got {self.mini_batch_size}")
         require(self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}")
@@ -95,7 +99,8 @@ class TrainingConfig:
                 f"the validation size must be >= 0, got {self.validation_size}")
         require(self.early_stopping >= 0,
                 f"early stopping patience must be >= 0, got {self.early_stopping}")
-        for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout"):
+        for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout",
+                     "input_dropout"):
             require(math.isfinite(getattr(self, name)), f"{name} must be a finite number")
         require(not self.augmentation() or self.layers[0] == SIDE * SIDE,
                 f"augmentation distorts {SIDE}x{SIDE} images: the first layer must have "

@@ -32,7 +32,7 @@ def gradient_step(
     ``parameters`` is ``network.parameters()``, passed in by ``train`` so that it is built
     once, not per step.
     """
-    forward = network.forward(X, config.dropout, rng)  # z and a of every layer
+    forward = network.forward(X, config.dropout, rng, config.input_dropout)  # z, a of each layer
     cost = network.cost.value(forward.output, Y)
     gradient = regularised_gradient(network, forward, Y, config)
     optimizer.step(network.parameters() if parameters is None else parameters, gradient, eta)

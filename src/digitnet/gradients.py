@@ -60,7 +60,7 @@ class LayerGradient:
         return gradient
 
 
-@dataclass
+@dataclass(slots=True)
 class Gradient:
     """The gradient of the mean cost over a batch, from one backward pass.
 

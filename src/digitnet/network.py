@@ -38,25 +38,28 @@ from .architecture import (
     resolve_dtype,
     validate_sizes,
 )
-from .errors import ConfigError, InputError
+from .dropout import dropout_mask
+from .errors import InputError
 from .gradients import Gradient, LayerGradient
 from .initializers import INITIALIZERS
 from .registry import lookup
 
 
-@dataclass
+@dataclass(slots=True)
 class ForwardPass:
     """Everything the forward pass computed that backpropagation needs.
 
     ``inputs[l]`` is what layer l received (``inputs[0]`` is the batch X), ``zs[l]`` its weighted
     inputs and ``activations[l]`` its activations sigma(z). With dropout, ``masks[l]`` zeroes
-    some hidden neurons and ``inputs[l + 1] = activations[l] * masks[l]``.
+    some hidden neurons and ``inputs[l + 1] = activations[l] * masks[l]``; with input dropout,
+    ``inputs[0] = X * input_mask``.
     """
 
     inputs: list[Array]
     zs: list[Array]
     activations: list[Array]
     masks: list[Array | None]
+    input_mask: Array | None = None
 
     @property
     def output(self) -> Array:
@@ -76,16 +79,9 @@ class Network:
     ``INITIALIZERS``. The same seed always gives the same initial weights.
     """
 
-    def __init__(
-        self,
-        sizes: Sequence[int],
-        activation: str = "sigmoid",
-        output_activation: str = "sigmoid",
-        cost: str = "quadratic",
-        init: str = "normal",
-        dtype: DTypeLike = np.float32,
-        seed: int = 0,
-    ) -> None:
+    def __init__(self, sizes: Sequence[int], activation: str = "sigmoid",
+                 output_activation: str = "sigmoid", cost: str = "quadratic",
+                 init: str = "normal", dtype: DTypeLike = np.float32, seed: int = 0) -> None:
         self.sizes = validate_sizes(sizes)
         self.activation = hidden_activation(activation)
         self.output_activation = lookup(ACTIVATIONS, output_activation, "activation")
@@ -101,14 +97,9 @@ class Network:
             self.biases.append(b.astype(self.dtype))  # (n_out,)
 
     @classmethod
-    def from_arrays(
-        cls,
-        weights: Sequence[Array],
-        biases: Sequence[Array],
-        activation: str = "sigmoid",
-        output_activation: str = "sigmoid",
-        cost: str = "quadratic",
-    ) -> Network:
+    def from_arrays(cls, weights: Sequence[Array], biases: Sequence[Array],
+                    activation: str = "sigmoid", output_activation: str = "sigmoid",
+                    cost: str = "quadratic") -> Network:
         """A network with the given parameters (copied); shapes must chain layer to layer."""
         if len(weights) != len(biases) or not weights:
             raise InputError(f"got {len(weights)} weight matrices and {len(biases)} bias vectors")
@@ -157,35 +148,38 @@ class Network:
         )
 
     # --- the forward pass: a' = sigma(W a + b), layer by layer -------------------------------
-    def forward(
-        self, X: Array, dropout: float = 0.0, rng: np.random.Generator | None = None
-    ) -> ForwardPass:
+    def forward(self, X: Array, dropout: float = 0.0, rng: np.random.Generator | None = None,
+                input_dropout: float = 0.0) -> ForwardPass:
         """Feed the batch X (m, n_in) through every layer, keeping z and a for backprop.
 
         With ``dropout`` p > 0 (training only), each hidden activation is kept with probability
-        1 - p and scaled by 1 / (1 - p), so that its expected value does not change.
+        1 - p and scaled by 1 / (1 - p), so that its expected value does not change;
+        ``input_dropout`` does the same to the pixels of X.
         """
+        input_mask = None
+        if input_dropout > 0.0:
+            input_mask = dropout_mask(X.shape, input_dropout, rng, self.dtype)
+            X = X * input_mask  # (m, n_in)
         inputs: list[Array] = [X]
         zs: list[Array] = []
         activations: list[Array] = []
         masks: list[Array | None] = []
         a = X
+        last = self.num_layers - 1
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T  # (m, n_out)
             z += b
-            a = self.layer_activation(layer)(z)  # (m, n_out)
+            sigma = self.activation if layer < last else self.output_activation
+            a = sigma.function(z)  # (m, n_out)
             zs.append(z)
             activations.append(a)
             mask = None
-            if dropout > 0.0 and layer < self.num_layers - 1:
-                if rng is None:
-                    raise ConfigError("dropout needs a random generator (rng)")
-                keep = 1.0 - dropout
-                mask = (rng.random(a.shape, dtype=self.dtype) < keep) / self.dtype(keep)
+            if dropout > 0.0 and layer < last:
+                mask = dropout_mask(a.shape, dropout, rng, self.dtype)
                 a = a * mask  # (m, n_out)
             masks.append(mask)
             inputs.append(a)
-        return ForwardPass(inputs[:-1], zs, activations, masks)
+        return ForwardPass(inputs[:-1], zs, activations, masks, input_mask)
 
     def feedforward(self, X: Array, start: int = 0) -> Array:
         """The network as a function: X (m, n_in) -> output activations (m, n_out).
@@ -248,6 +242,8 @@ class Network:
         step. ``input_gradient`` carries the error on to the input: dC/dX, (m, n_in). ``delta``
         is usually :meth:`output_error`; any dJ/dz^L gives the gradient of that J instead.
         """
+        derivative = self.activation.derivative
+        assert derivative is not None  # hidden activations are element-wise
         layers: list[LayerGradient] = []
         for layer in range(self.num_layers - 1, -1, -1):
             layers.append(LayerGradient(delta, forward.inputs[layer]))
@@ -257,14 +253,14 @@ class Network:
                 if mask is not None:
                     grad_a *= mask  # a dropped neuron passes no error back
                 z, a = forward.zs[layer - 1], forward.activations[layer - 1]
-                derivative = self.activation.derivative
-                assert derivative is not None  # hidden activations are element-wise
                 grad_a *= derivative(z, a)  # BP2, in place (grad_a is ours): (m, n_in)
                 delta = grad_a
         layers.reverse()
         inputs = None
         if input_gradient:
             inputs = (delta @ self.weights[0]) * (1.0 / delta.shape[0])  # (m, n_in)
+            if forward.input_mask is not None:
+                inputs *= forward.input_mask  # a dropped pixel has no effect on the cost
         return Gradient(layers, inputs)
 
     def gradients(

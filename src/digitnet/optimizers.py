@@ -39,13 +39,14 @@ class SGD:
 
     def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
         eta = float(eta)  # a Python float keeps float32 arrays float32
+        eta_over_m = eta / gradient.layers[0].m
         for index, layer in enumerate(gradient.layers):
             w, b = parameters[2 * index], parameters[2 * index + 1]
             if layer.weight_decay:
                 w -= eta * layer.weights
                 b -= eta * layer.biases
                 continue
-            eta_delta = layer.delta * (eta / layer.delta.shape[0])  # (m, n_out): eta / m
+            eta_delta = layer.delta * eta_over_m  # (m, n_out)
             w -= eta_delta.T @ layer.inputs  # w <- w - eta dC/dW  (n_out, n_in)
             b -= eta_delta.sum(axis=0)  # b <- b - eta dC/db  (n_out,)
 

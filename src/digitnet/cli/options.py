@@ -62,6 +62,8 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
      f"how the learning rate changes over the epochs ({names(SCHEDULES)})"),
     ("--dropout", "dropout", float,
      "the probability of switching off each hidden neuron during a training step"),
+    ("--input-dropout", "input_dropout", float,
+     "the probability of blanking each input pixel during a training step"),
     ("--batch-size", "mini_batch_size", int,
      "m, the number of images averaged for one gradient step"),
     ("--epochs", "epochs", int, "how many times training goes through all training images"),
