@@ -140,6 +140,7 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
                       "--seed", 7, "--quiet", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "validating on 500" in result.stdout.splitlines()[0]
+    assert "; weight decay 0.0001; dropout 0.1; input dropout 0.05\n" in result.stdout
     assert "epoch 1/3" not in result.stdout  # --quiet
     assert result.stderr == ""
     model = load_model(out)
