@@ -485,10 +485,13 @@ def test_impossible_training_options(digitnet: Run, tmp_path: Path, options: lis
     assert not (tmp_path / "never.npz").exists()
 
 
-def test_argparse_errors_exit_2_without_traceback(digitnet: Run) -> None:
+def test_argparse_errors_are_one_line_with_exit_2(digitnet: Run) -> None:
     result = digitnet("train", "--lr", "fast")
-    assert result.returncode == DIGITNET_USAGE
-    assert "invalid float value: 'fast'" in result.stderr and "Traceback" not in result.stderr
+    assert_one_error(result, "invalid float value: 'fast' (see 'digitnet train --help')",
+                     code=DIGITNET_USAGE)
+    # An option is never abbreviated: --output is not taken for --output-activation.
+    result = digitnet("train", "--output", "model.npz")
+    assert_one_error(result, "unrecognized arguments: --output model.npz", code=DIGITNET_USAGE)
 
 
 def test_unwritable_out_is_one_line(digitnet: Run, tmp_path: Path) -> None:
