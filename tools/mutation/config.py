@@ -18,6 +18,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "costs.py": ("test_activations_costs.py", "test_fast_paths.py", "test_gradcheck.py",
                  "test_training.py"),
     "network.py": CORE_TESTS,
+    "dropout.py": ("test_training.py", "test_network.py"),
     "gradients.py": ("test_optimizers.py", "test_fast_paths.py", "test_training.py",
                      "test_gradcheck.py"),
     "optimizers.py": ("test_optimizers.py", "test_fast_paths.py", "test_training.py"),
