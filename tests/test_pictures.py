@@ -21,6 +21,7 @@ from PIL import Image
 from digitnet.data import prepare_digit
 from digitnet.data.components import label_pieces
 from digitnet.data.ink import fit_background
+from digitnet.data.preprocess import _centre_by_mass, _scale_to_box
 from digitnet.data.strokes import (
     TARGET,
     THICK,
@@ -255,3 +256,40 @@ def test_morphology_moves_each_side_of_a_stroke_by_the_radius() -> None:
 @pytest.fixture
 def draw(digit_drawer: Draw) -> Draw:
     return digit_drawer
+
+
+def test_a_large_palette_picture_with_a_transparent_colour(draw: Draw) -> None:
+    """A palette picture larger than the working size is turned into colour and opacity before
+    it is shrunk: a box filter keeps its strokes, one pixel wide (a palette can only be shrunk
+    by picking pixels, which loses most of them), and its transparent colour becomes paper
+    (here it is the ink's own black, so that as plain grey the picture would be all black)."""
+    clean = prepare_digit(draw(4, left=100, height=300, stroke=36)).centred
+    page = draw(4, canvas=(4000, 2600), left=1400, top=500, height=1600, stroke=1, ink=1,
+                paper=0, mode="P")
+    page.putpalette([0, 0, 0, 0, 0, 0])  # colour 0 (the paper) and 1 (the ink): both black
+    page.info["transparency"] = 0
+    prepared = prepare_digit(page)
+    assert correlation(prepared.centred, clean) > 0.8
+
+
+def test_the_box_keeps_the_aspect_and_brings_faint_ink_to_full_strength() -> None:
+    diagonal = np.eye(200, dtype=np.float32)  # one pixel wide: a tenth of that once shrunk 10x
+    scaled = _scale_to_box(diagonal)
+    assert scaled.shape == (20, 20)
+    assert scaled.max() == pytest.approx(1.0)  # the darkest pixel is full ink, as in MNIST
+    assert scaled.min() >= 0.0
+    assert _scale_to_box(np.ones((200, 1), np.float32)).shape == (20, 1)  # a "1" stays 1 wide
+    assert _scale_to_box(np.ones((3, 60), np.float32)).shape == (1, 20)
+
+
+@pytest.mark.parametrize(("corner", "expected"), [((19, 19), (19, 19)), ((0, 0), (8, 8)),
+                                                  ((0, 19), (8, 19))])
+def test_centring_by_mass_keeps_the_whole_box_in_the_field(corner: tuple[int, int],
+                                                           expected: tuple[int, int]) -> None:
+    """All the mass in a corner of a 20x20 box would put the box's centre of mass at (14, 14)
+    only by pushing the box out of the 28x28 field: it stops at the field's edge instead."""
+    box = np.zeros((20, 20), np.float32)
+    box[corner] = 1.0
+    field = _centre_by_mass(box)
+    assert field.shape == (28, 28)
+    assert np.argwhere(field).tolist() == [list(expected)]
