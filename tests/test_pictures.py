@@ -279,7 +279,7 @@ def test_the_box_keeps_the_aspect_and_brings_faint_ink_to_full_strength() -> Non
     assert scaled.max() == pytest.approx(1.0)  # the darkest pixel is full ink, as in MNIST
     assert scaled.min() >= 0.0
     assert _scale_to_box(np.ones((200, 1), np.float32)).shape == (20, 1)  # a "1" stays 1 wide
-    assert _scale_to_box(np.ones((3, 60), np.float32)).shape == (1, 20)
+    assert _scale_to_box(np.ones((1, 200), np.float32)).shape == (1, 20)  # and a "-" 1 high
 
 
 @pytest.mark.parametrize(("corner", "expected"), [((19, 19), (19, 19)), ((0, 0), (8, 8)),

@@ -438,6 +438,8 @@ ARRAYS = {
     "floats of 8 bits": (np.array([[0.0, 1.5, 0.5], [255.0, 300.0, -2.0]]),
                          np.array([[0.0, 1.5, 0.5], [255.0, 255.0, 0.0]]) / 255),
     "whole numbers of 8 bits": (VALUES.astype(np.int64), VALUES / 255),
+    "floats just past 1 are of 8 bits": (np.array([[0.0, 1.5], [2.0, 0.5]]),
+                                         np.array([[0.0, 1.5], [2.0, 0.5]]) / 255),
 }
 
 
