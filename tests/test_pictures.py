@@ -293,3 +293,28 @@ def test_centring_by_mass_keeps_the_whole_box_in_the_field(corner: tuple[int, in
     field = _centre_by_mass(box)
     assert field.shape == (28, 28)
     assert np.argwhere(field).tolist() == [list(expected)]
+
+
+def quadratic_light(height: int, width: int) -> np.ndarray:
+    """(height, width): light that is a full quadratic surface, every one of its six terms
+    present (the cross term u v too), u across and v down, each from -1 to 1."""
+    v, u = np.mgrid[-1:1:height * 1j, -1:1:width * 1j]
+    return np.asarray(0.7 + 0.08 * u - 0.06 * v - 0.05 * u * u + 0.07 * u * v - 0.04 * v * v)
+
+
+@pytest.mark.parametrize("size", [(300, 480), (480, 300)])
+def test_the_background_fit_finds_every_term_of_the_light(size: tuple[int, int]) -> None:
+    light = quadratic_light(*size)
+    fitted = fit_background(light, dark_ink=True)
+    assert fitted.shape == size
+    assert np.abs(fitted - light).max() < 0.02  # fitted on 48-cell averages: close, not exact
+
+
+def test_the_background_fit_looks_past_the_ink(draw: Draw) -> None:
+    """Under a digit the paper is fitted from the paper around it: the trimmed least squares
+    leaves the ink's cells out, so the surface does not sag towards the strokes."""
+    light = quadratic_light(400, 600)
+    strokes = as_array(draw(3, canvas=(600, 400), left=200, top=50, height=300, stroke=30))
+    page = light * (0.15 + 0.85 * strokes)  # dark ink (15% of the light) on lit paper
+    fitted = fit_background(page, dark_ink=True)
+    assert np.abs(fitted - light).max() < 0.02  # under the strokes as well as around them
