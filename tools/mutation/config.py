@@ -36,7 +36,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "targets.py": ("test_metrics.py", "test_training.py"),
     "data/preprocess.py": ("test_preprocess.py", "test_pictures.py"),
     "data/ink.py": ("test_pictures.py", "test_preprocess.py"),
-    "data/components.py": ("test_pictures.py", "test_preprocess.py"),
+    "data/components.py": ("test_components.py", "test_pictures.py", "test_preprocess.py"),
 }
 
 # Attribute names that a slip of the finger could swap for one another.
