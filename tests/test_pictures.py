@@ -20,7 +20,7 @@ from PIL import Image
 
 from digitnet.data import prepare_digit
 from digitnet.data.components import label_pieces
-from digitnet.data.ink import fit_background
+from digitnet.data.ink import fit_background, separate_ink
 from digitnet.data.preprocess import _centre_by_mass, _scale_to_box
 from digitnet.data.strokes import (
     TARGET,
@@ -318,3 +318,17 @@ def test_the_background_fit_looks_past_the_ink(draw: Draw) -> None:
     page = light * (0.15 + 0.85 * strokes)  # dark ink (15% of the light) on lit paper
     fitted = fit_background(page, dark_ink=True)
     assert np.abs(fitted - light).max() < 0.02  # under the strokes as well as around them
+
+
+def test_ink_is_measured_against_the_light_that_falls_on_it(draw: Draw) -> None:
+    """Under light that fades from full to a third across the page, the strokes in the dim
+    half are as much ink as those in the bright half: the ink is 1 - x / b, the share of the
+    light b that the ink x takes away, not the difference b - x, which the dim light shrinks."""
+    strokes = as_array(draw(0, canvas=(600, 400), left=150, top=50, height=300, stroke=30))
+    light = np.linspace(1.0, 1 / 3, 600)[None, :] * np.ones((400, 1))  # bright left, dim right
+    ink, dark_on_light = separate_ink(light * (0.2 + 0.8 * strokes))
+    assert dark_on_light
+    core = strokes < 0.01  # the middle of the strokes, away from their anti-aliased edges
+    bright, dim = core & (np.arange(600) < 300)[None, :], core & (np.arange(600) >= 300)[None, :]
+    assert bright.sum() > 500 and dim.sum() > 500
+    assert np.median(ink[dim]) > 0.9 * np.median(ink[bright])
