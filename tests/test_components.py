@@ -91,7 +91,7 @@ def two_marks(rival_height: int, rival_ink: float) -> np.ndarray:
     and 2 wide holding ``rival_ink`` of the digit's ink."""
     ink = np.zeros((40, 80), np.float32)
     ink[10:30, 5:15] = 1.0
-    ink[10:10 + rival_height, 60:62] = rival_ink * 200 / (2 * rival_height)
+    ink[2:2 + rival_height, 60:62] = rival_ink * 200 / (2 * rival_height)  # its piece is no. 1
     return ink
 
 
@@ -104,3 +104,15 @@ def test_a_second_mark_half_as_tall_with_a_fifth_of_the_ink_is_a_second_digit() 
         assert box == Box(10, 5, 29, 14)
         assert cleaned[:, 60:62].max() == 0.0  # ... and erased
         np.testing.assert_array_equal(cleaned[:, :40], rival[:, :40])
+
+
+def test_pieces_are_joined_even_when_the_largest_mark_stands_alone() -> None:
+    """The joining goes on past a mark that has no partner: here the largest piece stands
+    alone, and the two bars after it must still become one mark."""
+    ink = np.zeros((60, 100), np.float32)
+    ink[0:20, 0:20] = 1.0  # 400 of ink, far from the bars
+    ink[0:50, 60:65] = 0.5  # two bars 50 tall, 6 columns apart: one mark of 250
+    ink[0:50, 70:75] = 0.5
+    found = marks(ink, label_pieces(ink > 0))
+    assert [(m.box, m.ink) for m in found] == [(Box(0, 0, 19, 19), 400.0),
+                                              (Box(0, 60, 49, 74), 250.0)]
