@@ -453,6 +453,16 @@ def test_grayscale_of_every_array_by_hand(kind: str) -> None:
     np.testing.assert_allclose(grayscale, expected, atol=1e-6)
 
 
+def test_the_bottom_row_and_the_right_column_count_for_themselves() -> None:
+    """Top row light, bottom row dark, a grey line between: the paper is the median of the
+    border, the grey, so the light top is the ink (light on dark). Counting the top row twice,
+    for the bottom one, would make the paper light instead."""
+    array = np.full((3, 100), 0.2)
+    array[0], array[2] = 1.0, 0.0
+    assert not is_dark_on_light(array)
+    assert not is_dark_on_light(array.T)  # the same with the left and right columns
+
+
 def test_the_top_and_bottom_rows_are_part_of_the_border() -> None:
     """The background is the median of all four edges: here the top and bottom rows are mostly
     light (60 of 100 pixels), the middle row dark, so the picture is dark on light."""
