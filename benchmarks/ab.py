@@ -1,6 +1,7 @@
 """An interleaved A/B of training speed: this checkout against an earlier commit, same machine.
 
     python benchmarks/ab.py --base 23b81b7 [--rounds 7] [--epochs 3] [--presets nielsen 3b1b]
+    python benchmarks/ab.py --base 23b81b7 --in-process [--rounds 40]
 
 The earlier commit is checked out into a temporary git worktree. Each round runs ``--epochs``
 epochs (each from a fresh network) of each preset on 50,000 MNIST images in a fresh process for A
@@ -10,12 +11,19 @@ B / A for both. (On a shared virtual machine single epochs vary by half; one BLA
 ``OPENBLAS_NUM_THREADS=1``, takes away most of it for the small 3b1b matrices.)
 The epoch is ``train(...)`` with no validation or test set,
 everything the loop does included (after this refactor: the per-epoch diagnosis too).
+
+``--in-process`` measures the other way, which this machine's noise needs: both versions are
+imported side by side into one process (as ``digitnet_a`` and ``digitnet_b``; the training
+code imports itself relatively), and each of ``--rounds`` pairs trains one epoch with A and one
+with B, in alternating order; the table gives the median of the pairs' ratios B / A, with its
+quartiles.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +55,53 @@ def epoch_seconds(source: Path, preset: str, data_dir: Path, epochs: int) -> lis
     return [float(line) for line in result.stdout.split()]
 
 
+PAIRS = """
+import statistics, sys, time
+import digitnet_a, digitnet_b
+from digitnet.data import load_dataset
+data = load_dataset("mnist", data_dir=sys.argv[2], download=False)
+X, y = data.x_train[:50000], data.y_train[:50000]
+def epoch(package):
+    config = package.PRESETS[sys.argv[1]].replace(epochs=1, validation_size=0)
+    network = package.Network(config.layers, config.activation, config.output_activation,
+                              config.cost, config.init, config.dtype, config.seed)
+    started = time.perf_counter()
+    package.train(network, X, y, config)
+    return time.perf_counter() - started
+ratios = []
+for pair in range(int(sys.argv[3])):
+    first, second = (digitnet_a, digitnet_b) if pair % 2 == 0 else (digitnet_b, digitnet_a)
+    seconds = {first: epoch(first), second: epoch(second)}
+    ratios.append(seconds[digitnet_b] / seconds[digitnet_a])
+print(" ".join(f"{r:.4f}" for r in ratios))
+"""
+
+
+def paired_ratios(sides: Path, preset: str, data_dir: Path, pairs: int) -> list[float]:
+    """B / A for ``pairs`` pairs of epochs of ``preset``, A and B in one fresh process."""
+    environment = {**os.environ, "PYTHONPATH": f"{sides}{os.pathsep}{ROOT / 'src'}"}
+    result = subprocess.run([sys.executable, "-c", PAIRS, preset, str(data_dir), str(pairs)],
+                            capture_output=True, text=True, env=environment, check=True)
+    return [float(value) for value in result.stdout.split()]
+
+
+def in_process(base: Path, args: argparse.Namespace) -> None:
+    """The table of ``--in-process``: the median ratio of A and B trained side by side."""
+    sides = base.parent / "sides"
+    shutil.copytree(base / "src/digitnet", sides / "digitnet_a")
+    shutil.copytree(ROOT / "src/digitnet", sides / "digitnet_b")
+    load = os.getloadavg()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"A = {args.base}, B = this checkout, in one process; {args.rounds} pairs of epochs; "
+          f"BLAS threads {threads}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
+    print("| preset | B / A (median of the pairs) | quartiles |")
+    print("| --- | ---: | --- |")
+    for preset in args.presets:
+        ratios = paired_ratios(sides, preset, args.data_dir, args.rounds)
+        low, _, high = statistics.quantiles(ratios, n=4)
+        print(f"| {preset} | {statistics.median(ratios):.3f} | {low:.3f}-{high:.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the earlier commit (A)")
@@ -54,12 +109,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per process")
     parser.add_argument("--presets", nargs="+", default=["nielsen", "3b1b"])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared/data/mnist")
+    parser.add_argument("--in-process", action="store_true",
+                        help="A and B side by side in one process, in pairs of epochs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base),
                         args.base], check=True, capture_output=True)
         try:
+            if args.in_process:
+                in_process(base, args)
+                return
             samples = {(p, side): [] for p in args.presets for side in "AB"}
             for _ in range(args.rounds):
                 for preset in args.presets:
