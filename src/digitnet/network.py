@@ -133,7 +133,7 @@ class Network:
 
     def layer_activation(self, layer: int) -> Activation:
         """The activation of layer ``layer`` (0-based): hidden ones, then the output one."""
-        return self.output_activation if layer == self.num_layers - 1 else self.activation
+        return self.output_activation if layer == len(self.weights) - 1 else self.activation
 
     def parameters(self) -> list[Array]:
         """The arrays that learning changes, in place: [W_0, b_0, W_1, b_1, ...]."""
@@ -169,8 +169,7 @@ class Network:
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T  # (m, n_out)
             z += b
-            sigma = self.activation if layer < last else self.output_activation
-            a = sigma.function(z)  # (m, n_out)
+            a = self.layer_activation(layer)(z)  # (m, n_out)
             zs.append(z)
             activations.append(a)
             mask = None

@@ -141,10 +141,11 @@ def run(args: argparse.Namespace) -> ExitCode:
 def regularisation(config: TrainingConfig) -> str:
     """What keeps the network from learning the training set by heart, in words ('' for none):
     '; weight decay 0.0001; dropout 0.5; images distorted: rotation 10 deg'."""
+    distortions = config.augmentation()
     parts = [f"weight decay {config.weight_decay:g}" if config.weight_decay else "",
              f"dropout {config.dropout:g}" if config.dropout else "",
              f"input dropout {config.input_dropout:g}" if config.input_dropout else "",
-             config.augmentation().describe() if config.augmentation() else ""]
+             distortions.describe() if distortions else ""]
     return "".join(f"; {part}" for part in parts if part)
 
 

@@ -161,13 +161,13 @@ def _locate(spec: DatasetSpec, data_dir: str | Path | None, cache_dir: Path | No
             tried: list[str]) -> Path:
     """Return a folder holding the four files, downloading into the cache when allowed."""
     for folder in _candidate_dirs(spec, data_dir, cache_dir):
-        other = _whose_files(spec, folder) if _find_files(spec, folder) else None
-        if other is not None:
-            tried.append(f"{folder} (holds {other.title}, not {spec.title})")
+        if not _find_files(spec, folder):
+            tried.append(str(folder))
             continue
-        if _find_files(spec, folder):
+        other = _whose_files(spec, folder)
+        if other is None:
             return folder
-        tried.append(str(folder))
+        tried.append(f"{folder} (holds {other.title}, not {spec.title})")
     if not download or not can_download():
         tried.append(f"download ({DATA_EXTRA_HINT})" if download else "download (disabled)")
         raise DataError(f"{spec.title} not found: tried {', '.join(tried)}; {LOCAL_FILES_HINT}")
