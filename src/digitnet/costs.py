@@ -37,7 +37,7 @@ def clipped(a: Array) -> Array:
 def quadratic_value(a: Array, y: Array) -> float:
     """C = 1/(2m) sum_x ||a(x) - y(x)||^2, the mean squared error of the classic introduction."""
     diff = a - y
-    return float(0.5 * np.vdot(diff, diff) / a.shape[0])
+    return 0.5 * float(np.vdot(diff, diff)) / len(a)
 
 
 def quadratic_gradient(a: Array, y: Array) -> Array:
