@@ -211,7 +211,8 @@ def test_impossible_parameters_are_value_errors(digits: Any) -> None:
     for params, words in (({"learning_rate": -1.0}, "learning rate"),
                           ({"hidden_layer_sizes": (0,)}, "layer sizes"),
                           ({"activation": "softmax"}, "output activation"),
-                          ({"random_state": "seven"}, "random_state")):
+                          ({"random_state": "seven"}, "random_state"),
+                          ({"max_norm": -1.0}, "max-norm")):
         with pytest.raises(ValueError, match=words) as error:
             DigitNetClassifier(**params).fit(X_train, y_train)
         assert "\n" not in str(error.value)
@@ -236,10 +237,13 @@ def test_verbose_prints_one_line_per_epoch(digits: Any,
 
 def test_the_configuration_is_digitnets(digits: Any) -> None:
     X_train, _, y_train, _ = digits
-    clf = DigitNetClassifier(hidden_layer_sizes=(30,), epochs=1, random_state=5)
+    clf = DigitNetClassifier(hidden_layer_sizes=(30,), epochs=1, random_state=5,
+                             input_dropout=0.1, max_norm=2.0)
     clf.fit(X_train, y_train)
     assert isinstance(clf.config_, TrainingConfig)
     assert clf.config_.layers == (64, 30, 10) and clf.config_.seed == 5
+    assert clf.config_.input_dropout == 0.1 and clf.config_.max_norm == 2.0
+    assert max(np.linalg.norm(w, axis=0).max() for w in clf.coefs_) <= 2.0 * (1 + 1e-6)
     assert clf.network_.architecture == clf.config_.architecture
 
 

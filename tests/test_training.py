@@ -18,7 +18,7 @@ from digitnet import (
     evaluate,
     train,
 )
-from digitnet.descent import gradient_step
+from digitnet.descent import gradient_step, limit_norms
 from digitnet.training import GATHER_ROWS, Callback, mini_batches
 
 
@@ -475,3 +475,47 @@ def test_an_optimizer_passed_in_carries_its_state_on() -> None:
     train(restarted, X, y, cfg.replace(epochs=1))
     np.testing.assert_allclose(resumed.weights[0], whole.weights[0], rtol=1e-12, atol=1e-12)
     assert not np.allclose(restarted.weights[0], whole.weights[0], rtol=1e-6, atol=1e-9)
+
+
+def test_max_norm_scales_long_rows_back_onto_the_ball_and_leaves_the_rest() -> None:
+    """w_j <- w_j min(1, c / ||w_j||), row by row, checked against np.linalg.norm."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(6, 5)).astype(np.float32)
+    w[0] *= 10.0  # far outside
+    w[1] = 0.0  # a row of zeros stays zeros (no division by its norm)
+    before = w.copy()
+    norms = np.linalg.norm(before, axis=1)
+    c = float(np.median(norms[2:]))  # some rows inside the ball, some outside
+    limit_norms([w], c)
+    assert w.dtype == np.float32
+    for row, old, norm in zip(w, before, norms, strict=True):
+        if norm <= c:
+            np.testing.assert_array_equal(row, old)
+        else:
+            assert np.linalg.norm(row) == pytest.approx(c, rel=1e-6)
+            np.testing.assert_allclose(row * norm / c, old, rtol=1e-5)  # same direction
+    assert (norms[2:] > c).any() and (norms[2:] < c).any()
+
+
+def test_max_norm_is_the_step_then_the_projection_and_holds_through_training() -> None:
+    """A step with max_norm c is the unconstrained step followed by the projection; after a
+    whole run with a large learning rate, no neuron's incoming weights are longer than c."""
+    X, y = blobs(40)
+    Y = np.eye(3)[y]
+    free = config(dtype="float64", learning_rate=2.0)
+    constrained = free.replace(max_norm=1.5)
+    a, b = network(free), network(constrained)
+    gradient_step(a, free.make_optimizer(), X, Y, 2.0, free, np.random.default_rng(0))
+    gradient_step(b, constrained.make_optimizer(), X, Y, 2.0, constrained,
+                  np.random.default_rng(0))
+    assert any(np.linalg.norm(w, axis=1).max() > 1.5 for w in a.weights)  # it had work to do
+    for w_free, w_constrained in zip(a.weights, b.weights, strict=True):
+        norms = np.linalg.norm(w_free, axis=1, keepdims=True)
+        np.testing.assert_allclose(w_constrained, w_free * np.minimum(1.0, 1.5 / norms))
+    np.testing.assert_array_equal(a.biases[0], b.biases[0])  # biases are not constrained
+    X_big, y_big = blobs(300)
+    net = network(constrained)
+    train(net, X_big, y_big, constrained)
+    for w in net.weights:
+        assert np.linalg.norm(w, axis=1).max() <= 1.5 * (1 + 1e-9)
+    assert evaluate(net, X_big, y_big).accuracy > 0.9

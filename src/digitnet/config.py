@@ -36,6 +36,8 @@ class TrainingConfig:
     schedule           constant, step (times gamma every step_size epochs) or cosine
     dropout            probability of dropping a hidden neuron during training; input_dropout
                        the same for each input pixel
+    max_norm           c of the max-norm constraint: after every step, each neuron's incoming
+                       weights are scaled back to length at most c (0: no constraint)
     mini_batch_size    examples per gradient step; epochs, passes over the training data
     validation_size    training examples held out for validation (the last ones)
     early_stopping     stop after this many epochs without a better validation accuracy
@@ -61,6 +63,7 @@ class TrainingConfig:
     gamma: float = 0.1
     dropout: float = 0.0
     input_dropout: float = 0.0
+    max_norm: float = 0.0
     mini_batch_size: int = 10
     epochs: int = 30
     validation_size: int = 0
@@ -92,6 +95,7 @@ class TrainingConfig:
         require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
         require(0 <= self.input_dropout < 1,
                 f"input dropout must be in [0, 1), got {self.input_dropout}")
+        require(self.max_norm >= 0, f"the max-norm must be >= 0 (0: none), got {self.max_norm}")
         require(self.mini_batch_size >= 1,
                 f"the mini-batch size must be at least 1, got {self.mini_batch_size}")
         require(self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}")
@@ -100,7 +104,7 @@ class TrainingConfig:
         require(self.early_stopping >= 0,
                 f"early stopping patience must be >= 0, got {self.early_stopping}")
         for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout",
-                     "input_dropout"):
+                     "input_dropout", "max_norm"):
             require(math.isfinite(getattr(self, name)), f"{name} must be a finite number")
         require(not self.augmentation() or self.layers[0] == SIDE * SIDE,
                 f"augmentation distorts {SIDE}x{SIDE} images: the first layer must have "

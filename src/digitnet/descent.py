@@ -4,6 +4,7 @@
     backpropagation       BP1-BP4: the gradient of the mean cost over the mini-batch
     weight decay          the gradient of (lambda/2) sum w^2 added, when configured
     the optimiser         w <- w - eta dC/dw for plain SGD (see digitnet.optimizers)
+    max-norm              each neuron's incoming weights held to length <= c, when configured
 """
 
 from __future__ import annotations
@@ -36,7 +37,24 @@ def gradient_step(
     cost = network.cost.value(forward.output, Y)
     gradient = regularised_gradient(network, forward, Y, config)
     optimizer.step(network.parameters() if parameters is None else parameters, gradient, eta)
+    if config.max_norm:
+        limit_norms(network.weights, config.max_norm)
     return cost
+
+
+def limit_norms(weights: list[Array], c: float) -> None:
+    """The max-norm constraint (Srivastava et al. 2014), in place: every neuron's incoming
+    weight vector w_j (a row of W) is scaled back onto the ball ||w_j|| <= c:
+
+        w_j <- w_j min(1, c / ||w_j||)  =  w_j c / max(||w_j||, c)
+
+    Rows already inside the ball are left as they are. With it, large learning rates and
+    dropout can be used without the weights growing without bound.
+    """
+    for w in weights:
+        norms = np.sqrt(np.einsum("ij,ij->i", w, w))  # ||w_j||, (n_out,)
+        if norms.max() > c:
+            w *= (c / np.maximum(norms, c))[:, None]  # each row by its own factor, (n_out, 1)
 
 
 def regularised_gradient(network: Network, forward: ForwardPass, Y: Array,

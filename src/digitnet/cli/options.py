@@ -64,6 +64,9 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
      "the probability of switching off each hidden neuron during a training step"),
     ("--input-dropout", "input_dropout", float,
      "the probability of blanking each input pixel during a training step"),
+    ("--max-norm", "max_norm", float,
+     "c: after every step, scale each neuron's incoming weights back to length at most c "
+     "(0: no limit)"),
     ("--batch-size", "mini_batch_size", int,
      "m, the number of images averaged for one gradient step"),
     ("--epochs", "epochs", int, "how many times training goes through all training images"),

@@ -145,6 +145,7 @@ def regularisation(config: TrainingConfig) -> str:
     parts = [f"weight decay {config.weight_decay:g}" if config.weight_decay else "",
              f"dropout {config.dropout:g}" if config.dropout else "",
              f"input dropout {config.input_dropout:g}" if config.input_dropout else "",
+             f"max-norm {config.max_norm:g}" if config.max_norm else "",
              distortions.describe() if distortions else ""]
     return "".join(f"; {part}" for part in parts if part)
 
