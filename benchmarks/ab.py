@@ -15,8 +15,8 @@ everything the loop does included (after this refactor: the per-epoch diagnosis 
 ``--in-process`` measures the other way, which this machine's noise needs: both versions are
 imported side by side into one process (as ``digitnet_a`` and ``digitnet_b``; the training
 code imports itself relatively), and each of ``--rounds`` pairs trains one epoch with A and one
-with B, in alternating order; the table gives the median of the pairs' ratios B / A, with its
-quartiles.
+with B, in alternating order; the table gives each side's median seconds per epoch and the
+median of the pairs' ratios B / A, with its quartiles.
 """
 
 from __future__ import annotations
@@ -68,21 +68,20 @@ def epoch(package):
     started = time.perf_counter()
     package.train(network, X, y, config)
     return time.perf_counter() - started
-ratios = []
 for pair in range(int(sys.argv[3])):
     first, second = (digitnet_a, digitnet_b) if pair % 2 == 0 else (digitnet_b, digitnet_a)
     seconds = {first: epoch(first), second: epoch(second)}
-    ratios.append(seconds[digitnet_b] / seconds[digitnet_a])
-print(" ".join(f"{r:.4f}" for r in ratios))
+    print(f"{seconds[digitnet_a]:.5f} {seconds[digitnet_b]:.5f}")
 """
 
 
-def paired_ratios(sides: Path, preset: str, data_dir: Path, pairs: int) -> list[float]:
-    """B / A for ``pairs`` pairs of epochs of ``preset``, A and B in one fresh process."""
+def paired_epochs(sides: Path, preset: str, data_dir: Path, pairs: int
+                  ) -> list[tuple[float, float]]:
+    """(A, B) seconds for ``pairs`` pairs of epochs of ``preset``, in one fresh process."""
     environment = {**os.environ, "PYTHONPATH": f"{sides}{os.pathsep}{ROOT / 'src'}"}
     result = subprocess.run([sys.executable, "-c", PAIRS, preset, str(data_dir), str(pairs)],
                             capture_output=True, text=True, env=environment, check=True)
-    return [float(value) for value in result.stdout.split()]
+    return [(float(a), float(b)) for a, b in (line.split() for line in result.stdout.splitlines())]
 
 
 def in_process(base: Path, args: argparse.Namespace) -> None:
@@ -94,12 +93,16 @@ def in_process(base: Path, args: argparse.Namespace) -> None:
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"A = {args.base}, B = this checkout, in one process; {args.rounds} pairs of epochs; "
           f"BLAS threads {threads}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
-    print("| preset | B / A (median of the pairs) | quartiles |")
-    print("| --- | ---: | --- |")
+    print("| preset | A s/epoch (median) | B s/epoch (median) | B / A (median of the pairs) "
+          "| quartiles |")
+    print("| --- | ---: | ---: | ---: | --- |")
     for preset in args.presets:
-        ratios = paired_ratios(sides, preset, args.data_dir, args.rounds)
+        pairs = paired_epochs(sides, preset, args.data_dir, args.rounds)
+        ratios = [b / a for a, b in pairs]
         low, _, high = statistics.quantiles(ratios, n=4)
-        print(f"| {preset} | {statistics.median(ratios):.3f} | {low:.3f}-{high:.3f} |")
+        a_median, b_median = (statistics.median(side) for side in zip(*pairs, strict=True))
+        print(f"| {preset} | {a_median:.3f} | {b_median:.3f} | {statistics.median(ratios):.3f} "
+              f"| {low:.3f}-{high:.3f} |")
 
 
 def main() -> None:
