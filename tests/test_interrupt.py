@@ -11,6 +11,7 @@ from __future__ import annotations
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -162,3 +163,41 @@ def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],
     assert model.card.stop_reason == "interrupted"
     assert len(model.card.epochs) < 30
     assert no_temporary_files(tmp_path)
+
+
+
+HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS = """
+import os, signal, sys, threading, time
+from digitnet.runs import signals_held_back
+
+if {own_handler}:
+    signal.signal(signal.{name}, lambda signum, frame: sys.exit("handled"))
+stop = threading.Event()
+threading.Thread(target=stop.wait, daemon=True).start()  # tqdm's monitor, BLAS workers, ...
+with signals_held_back():
+    os.kill(os.getpid(), signal.{name})  # process-wide: the kernel may pick any thread
+    time.sleep(0.3)  # "writing the file"
+    print("the file is complete", flush=True)
+print("after the block", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("own_handler", [False, True])
+def test_signals_wait_for_the_file_even_when_other_threads_run(signum: int,
+                                                               own_handler: bool) -> None:
+    """A process-wide signal goes to any thread that does not block it: a mask on the writing
+    thread alone lets SIGTERM's default action, or a handler run by the main thread, cut the
+    file short. Held back, the signal takes effect just after the block, as it would have."""
+    script = HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS.format(own_handler=own_handler,
+                                                        name=signal.Signals(signum).name)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert "the file is complete" in done.stdout, (done.returncode, done.stderr)
+    assert "after the block" not in done.stdout
+    if own_handler:
+        assert (done.returncode, done.stderr.strip()) == (1, "handled")
+    elif signum == signal.SIGTERM:
+        assert done.returncode == -signal.SIGTERM
+    else:
+        assert "KeyboardInterrupt" in done.stderr

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -125,16 +126,29 @@ def results(history: History, test_accuracy: float, test_cost: float,
 def signals_held_back() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) and SIGTERM back while a file is written: a second Ctrl-C, or a
     worker being stopped, then takes effect just after the file is complete, never between
-    creating its temporary file and renaming it into place."""
-    if not hasattr(signal, "pthread_sigmask"):  # not on Windows: saving is still atomic there
+    creating its temporary file and renaming it into place.
+
+    Within the block a handler only notes each signal; afterwards the handlers that were there
+    are put back and each noted signal is raised again, so it does exactly what it would have
+    done (a Python handler runs, SIGTERM's default ends the process). Blocking the signals in
+    the writing thread's mask would not be enough: the kernel hands a process-wide signal to
+    any thread that does not block it (tqdm's monitor, BLAS workers), and from there SIGTERM's
+    default action ends the whole process. Python runs signal handlers in the main thread
+    only, so elsewhere there is nothing to hold back.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    noted: list[int] = []
+    previous = {number: signal.signal(number, lambda signum, _: noted.append(signum))
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        for signum in noted:
+            signal.raise_signal(signum)
 
 
 def quiet_numpy() -> Any:

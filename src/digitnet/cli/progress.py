@@ -44,9 +44,10 @@ class Display:
             self.cost_sum += progress.batch_cost
             self.costs += 1
             if self.bar is None and not self.quiet:
-                self.bar = progress_bar(progress.num_batches,
-                                        f"epoch {progress.epoch + 1}/{self.epochs}", "batch",
-                                        initial=progress.batch)  # more than 0 when resumed
+                with signals_held_back():  # a Ctrl-C inside tqdm's __init__ leaves half a bar
+                    self.bar = progress_bar(progress.num_batches,
+                                            f"epoch {progress.epoch + 1}/{self.epochs}",
+                                            "batch", initial=progress.batch)  # > 0 if resumed
             if self.bar is not None:
                 self.bar.set_postfix_str(f"cost {self.cost_sum / self.costs:.4f}", refresh=False)
                 self.bar.update(1)
