@@ -135,12 +135,13 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
                       "categorical_cross_entropy", "--init", "xavier", "--optimizer", "momentum",
                       "--lr", 0.05, "--momentum", 0.8, "--weight-decay", 1e-4, "--schedule",
                       "step", "--dropout", 0.1, "--input-dropout", 0.05, "--max-norm", 4,
-                      "--batch-size", 50, "--epochs", 3,
+                      "--label-smoothing", 0.05, "--batch-size", 50, "--epochs", 3,
                       "--validation-size", 500, "--early-stopping", 5, "--dtype", "float64",
                       "--seed", 7, "--quiet", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "validating on 500" in result.stdout.splitlines()[0]
-    assert "; weight decay 0.0001; dropout 0.1; input dropout 0.05; max-norm 4\n" in result.stdout
+    assert ("; weight decay 0.0001; dropout 0.1; input dropout 0.05; max-norm 4; label "
+            "smoothing 0.05\n") in result.stdout
     assert "epoch 1/3" not in result.stdout  # --quiet
     assert result.stderr == ""
     model = load_model(out)
@@ -150,8 +151,8 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
         layers=(784, 20, 10), activation="tanh", output_activation="softmax",
         cost="categorical_cross_entropy", init="xavier", optimizer="momentum",
         learning_rate=0.05, momentum=0.8, weight_decay=1e-4, schedule="step", dropout=0.1,
-        input_dropout=0.05, max_norm=4.0, mini_batch_size=50, epochs=3, validation_size=500,
-        early_stopping=5, dtype="float64", seed=7)
+        input_dropout=0.05, max_norm=4.0, label_smoothing=0.05, mini_batch_size=50, epochs=3,
+        validation_size=500, early_stopping=5, dtype="float64", seed=7)
     assert model.card.results is not None
     assert model.card.results.validation_accuracy is not None
     assert model.card.results.validation_accuracy > 0.3
@@ -472,6 +473,7 @@ def test_damaged_model_files(digitnet: Run, model: Path, kind: str, command: str
     (["--input-dropout", "-0.1"], "input dropout must be in [0, 1), got -0.1"),
     (["--max-norm", "-1"], "the max-norm must be >= 0 (0: none), got -1.0"),
     (["--max-norm", "nan"], "the max-norm must be >= 0 (0: none), got nan"),
+    (["--label-smoothing", "1"], "label smoothing must be in [0, 1), got 1.0"),
     (["--activation", "swish"], "unknown activation 'swish'"),
     (["--cost", "hinge"], "unknown cost 'hinge'"),
     (["--optimizer", "rmsprop"], "unknown optimizer 'rmsprop'"),

@@ -19,6 +19,7 @@ from digitnet import (
     train,
 )
 from digitnet.descent import gradient_step, limit_norms
+from digitnet.targets import one_hot, smoothed
 from digitnet.training import GATHER_ROWS, Callback, mini_batches
 
 
@@ -519,3 +520,48 @@ def test_max_norm_is_the_step_then_the_projection_and_holds_through_training() -
     for w in net.weights:
         assert np.linalg.norm(w, axis=1).max() <= 1.5 * (1 + 1e-9)
     assert evaluate(net, X_big, y_big).accuracy > 0.9
+
+
+def test_label_smoothing_gives_the_textbook_targets() -> None:
+    """y' = (1 - eps) y + eps / K: the right class 1 - eps + eps/K, the others eps/K."""
+    Y = one_hot(np.array([2, 0, 9]), 10, np.float32)
+    Y_smooth = smoothed(Y, 0.1)
+    assert Y_smooth.dtype == np.float32
+    expected = np.full((3, 10), 0.01, dtype=np.float32)
+    expected[[0, 1, 2], [2, 0, 9]] = 0.91
+    np.testing.assert_allclose(Y_smooth, expected, rtol=1e-6)
+    np.testing.assert_allclose(Y_smooth.sum(axis=1), 1.0, rtol=1e-6)
+    assert smoothed(Y, 0.0) is Y
+
+
+def test_training_with_label_smoothing_steps_towards_the_smoothed_targets() -> None:
+    """One full-batch epoch of train(label_smoothing=eps) is the step taken on the targets
+    (1 - eps) y + eps / K; without smoothing the step differs."""
+    X, y = blobs(60)
+    cfg = config(dtype="float64", mini_batch_size=60, epochs=1, label_smoothing=0.3)
+    trained, by_hand, plain = network(cfg), network(cfg), network(cfg)
+    train(trained, X, y, cfg)
+    Y_smooth = (1 - 0.3) * np.eye(3)[y] + 0.3 / 3
+    plain_cfg = cfg.replace(label_smoothing=0.0)
+    gradient_step(by_hand, plain_cfg.make_optimizer(), X.astype(np.float64), Y_smooth, 0.1,
+                  plain_cfg, np.random.default_rng(0))
+    train(plain, X, y, plain_cfg)
+    for w_trained, w_by_hand, w_plain in zip(trained.weights, by_hand.weights, plain.weights,
+                                             strict=True):
+        np.testing.assert_allclose(w_trained, w_by_hand, rtol=1e-10, atol=1e-12)
+        assert not np.allclose(w_trained, w_plain, rtol=1e-6, atol=1e-9)
+
+
+def test_label_smoothing_keeps_the_softmax_from_certainty() -> None:
+    """Trained long on easy data, a softmax goes to probability ~1 for the right class; with
+    eps = 0.3 and K = 3 it settles near its target 1 - 0.3 + 0.1 = 0.8, not above."""
+    X, y = blobs(300)
+    cfg = config(optimizer="adam", learning_rate=0.01, epochs=40)
+    confident, smoothed_net = network(cfg), network(cfg)
+    train(confident, X, y, cfg)
+    train(smoothed_net, X, y, cfg.replace(label_smoothing=0.3))
+    right = np.arange(len(y)), y
+    assert confident.predict_proba(X)[right].mean() > 0.99
+    p = smoothed_net.predict_proba(X)[right]
+    assert 0.75 < p.mean() < 0.85 and p.max() < 0.9
+    assert evaluate(smoothed_net, X, y).accuracy > 0.95  # still right, only less sure

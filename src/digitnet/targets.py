@@ -3,6 +3,11 @@
 A digit d becomes the vector y with y_d = 1 and 0 elsewhere ("one-hot"): the output neuron of
 the right digit fully lit, the nine others dark. The cost measures how far the outputs a are
 from it, for example sum_j (a_j - y_j)^2.
+
+Label smoothing (Szegedy et al. 2016) asks for a little less: y'_j = (1 - eps) y_j + eps / K
+for K classes, so the right digit's target is 1 - eps + eps/K and each other one eps/K. A
+softmax can reach such targets with finite inputs instead of driving them ever further apart
+to approach 1 and 0: a brake on overconfidence, and a regulariser.
 """
 
 from __future__ import annotations
@@ -25,4 +30,13 @@ def one_hot(labels: NDArray[np.integer], num_classes: int = 10,
                          f"found {labels.min()}..{labels.max()}")
     result = np.zeros((labels.shape[0], num_classes), dtype=dtype)  # (m, num_classes)
     result[np.arange(labels.shape[0]), labels] = 1
+    return result
+
+
+def smoothed(targets: Array, eps: float) -> Array:
+    """One-hot rows (m, K) with label smoothing eps: y' = (1 - eps) y + eps / K."""
+    if eps == 0:
+        return targets
+    num_classes = targets.shape[1]
+    result: Array = ((1 - eps) * targets + eps / num_classes).astype(targets.dtype, copy=False)
     return result

@@ -35,7 +35,7 @@ from .history import EpochRecord, History, Progress, StopReason
 from .metrics import Evaluation, evaluate
 from .network import Network
 from .optimizers import Optimizer
-from .targets import one_hot
+from .targets import one_hot, smoothed
 from .training_state import TrainingState
 
 # Training rows copied at once when shuffling (about 3 MB of MNIST images).
@@ -77,7 +77,8 @@ def train(
     stood.
     """
     X = checked_set(network, x_train, y_train, "training")
-    Y = one_hot(y_train, network.sizes[-1], network.dtype)  # (n, n_out)
+    Y = smoothed(one_hot(y_train, network.sizes[-1], network.dtype),  # (n, n_out)
+                 config.label_smoothing)
     val, tst = checked_pair(network, validation, "validation"), checked_pair(network, test, "test")
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")

@@ -67,6 +67,8 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--max-norm", "max_norm", float,
      "c: after every step, scale each neuron's incoming weights back to length at most c "
      "(0: no limit)"),
+    ("--label-smoothing", "label_smoothing", float,
+     "eps: train towards 1 - eps + eps/10 for the right digit and eps/10 for the others"),
     ("--batch-size", "mini_batch_size", int,
      "m, the number of images averaged for one gradient step"),
     ("--epochs", "epochs", int, "how many times training goes through all training images"),
