@@ -170,8 +170,10 @@ HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS = """
 import os, signal, sys, threading, time
 from digitnet.runs import signals_held_back
 
-if {own_handler}:
-    signal.signal(signal.{name}, lambda signum, frame: sys.exit("handled"))
+PYTHONS = {{signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}}
+HANDLERS = {{"python's": PYTHONS[signal.{name}], "ignored": signal.SIG_IGN,
+            "own": lambda signum, frame: sys.exit("handled")}}
+signal.signal(signal.{name}, HANDLERS["{handler}"])
 stop = threading.Event()
 threading.Thread(target=stop.wait, daemon=True).start()  # tqdm's monitor, BLAS workers, ...
 with signals_held_back():
@@ -183,20 +185,23 @@ print("after the block", flush=True)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-@pytest.mark.parametrize("own_handler", [False, True])
+@pytest.mark.parametrize("handler", ["python's", "own", "ignored"])
 def test_signals_wait_for_the_file_even_when_other_threads_run(signum: int,
-                                                               own_handler: bool) -> None:
+                                                               handler: str) -> None:
     """A process-wide signal goes to any thread that does not block it: a mask on the writing
     thread alone lets SIGTERM's default action, or a handler run by the main thread, cut the
-    file short. Held back, the signal takes effect just after the block, as it would have."""
-    script = HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS.format(own_handler=own_handler,
+    file short. Held back, the signal does just after the block what it would have done (and
+    an ignored one stays ignored: a program started in the background ignores Ctrl-C)."""
+    script = HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS.format(handler=handler,
                                                         name=signal.Signals(signum).name)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert "the file is complete" in done.stdout, (done.returncode, done.stderr)
-    assert "after the block" not in done.stdout
-    if own_handler:
+    assert ("after the block" in done.stdout) == (handler == "ignored"), done.stderr
+    if handler == "own":
         assert (done.returncode, done.stderr.strip()) == (1, "handled")
+    elif handler == "ignored":
+        assert (done.returncode, done.stderr) == (0, "")
     elif signum == signal.SIGTERM:
         assert done.returncode == -signal.SIGTERM
     else:
