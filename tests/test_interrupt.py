@@ -165,7 +165,6 @@ def test_ctrl_c_mid_epoch_on_real_mnist(offline_env: dict[str, str],
     assert no_temporary_files(tmp_path)
 
 
-
 HOLD_BACK_WHILE_ANOTHER_THREAD_RUNS = """
 import os, signal, sys, threading, time
 from digitnet.runs import signals_held_back

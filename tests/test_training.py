@@ -543,8 +543,8 @@ def test_training_with_label_smoothing_steps_towards_the_smoothed_targets() -> N
     train(trained, X, y, cfg)
     Y_smooth = (1 - 0.3) * np.eye(3)[y] + 0.3 / 3
     plain_cfg = cfg.replace(label_smoothing=0.0)
-    gradient_step(by_hand, plain_cfg.make_optimizer(), X.astype(np.float64), Y_smooth, 0.1,
-                  plain_cfg, np.random.default_rng(0))
+    gradient_step(by_hand, plain_cfg.make_optimizer(), X.astype(np.float64), Y_smooth,
+                  cfg.learning_rate, plain_cfg, np.random.default_rng(0))
     train(plain, X, y, plain_cfg)
     for w_trained, w_by_hand, w_plain in zip(trained.weights, by_hand.weights, plain.weights,
                                              strict=True):

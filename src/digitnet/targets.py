@@ -37,6 +37,5 @@ def smoothed(targets: Array, eps: float) -> Array:
     """One-hot rows (m, K) with label smoothing eps: y' = (1 - eps) y + eps / K."""
     if eps == 0:
         return targets
-    num_classes = targets.shape[1]
-    result: Array = ((1 - eps) * targets + eps / num_classes).astype(targets.dtype, copy=False)
+    result: Array = (1 - eps) * targets + eps / targets.shape[1]  # Python numbers keep dtype
     return result
