@@ -135,13 +135,14 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
                       "categorical_cross_entropy", "--init", "xavier", "--optimizer", "momentum",
                       "--lr", 0.05, "--momentum", 0.8, "--weight-decay", 1e-4, "--schedule",
                       "step", "--dropout", 0.1, "--input-dropout", 0.05, "--max-norm", 4,
-                      "--label-smoothing", 0.05, "--batch-size", 50, "--epochs", 3,
+                      "--label-smoothing", 0.05, "--adversarial", 0.02, "--batch-size", 50,
+                      "--epochs", 3,
                       "--validation-size", 500, "--early-stopping", 5, "--dtype", "float64",
                       "--seed", 7, "--quiet", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "validating on 500" in result.stdout.splitlines()[0]
     assert ("; weight decay 0.0001; dropout 0.1; input dropout 0.05; max-norm 4; label "
-            "smoothing 0.05\n") in result.stdout
+            "smoothing 0.05; adversarial eps 0.02\n") in result.stdout
     assert "epoch 1/3" not in result.stdout  # --quiet
     assert result.stderr == ""
     model = load_model(out)
@@ -151,7 +152,8 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
         layers=(784, 20, 10), activation="tanh", output_activation="softmax",
         cost="categorical_cross_entropy", init="xavier", optimizer="momentum",
         learning_rate=0.05, momentum=0.8, weight_decay=1e-4, schedule="step", dropout=0.1,
-        input_dropout=0.05, max_norm=4.0, label_smoothing=0.05, mini_batch_size=50, epochs=3,
+        input_dropout=0.05, max_norm=4.0, label_smoothing=0.05, adversarial=0.02,
+        mini_batch_size=50, epochs=3,
         validation_size=500, early_stopping=5, dtype="float64", seed=7)
     assert model.card.results is not None
     assert model.card.results.validation_accuracy is not None
@@ -474,6 +476,8 @@ def test_damaged_model_files(digitnet: Run, model: Path, kind: str, command: str
     (["--max-norm", "-1"], "the max-norm must be >= 0 (0: none), got -1.0"),
     (["--max-norm", "nan"], "the max-norm must be >= 0 (0: none), got nan"),
     (["--label-smoothing", "1"], "label smoothing must be in [0, 1), got 1.0"),
+    (["--adversarial", "2"], "the adversarial eps must be in [0, 1] (pixels lie in [0, 1]), "
+                             "got 2.0"),
     (["--activation", "swish"], "unknown activation 'swish'"),
     (["--cost", "hinge"], "unknown cost 'hinge'"),
     (["--optimizer", "rmsprop"], "unknown optimizer 'rmsprop'"),

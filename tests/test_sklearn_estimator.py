@@ -238,12 +238,13 @@ def test_verbose_prints_one_line_per_epoch(digits: Any,
 def test_the_configuration_is_digitnets(digits: Any) -> None:
     X_train, _, y_train, _ = digits
     clf = DigitNetClassifier(hidden_layer_sizes=(30,), epochs=1, random_state=5,
-                             input_dropout=0.1, max_norm=2.0, label_smoothing=0.1)
+                             input_dropout=0.1, max_norm=2.0, label_smoothing=0.1,
+                             adversarial=0.05)
     clf.fit(X_train, y_train)
     assert isinstance(clf.config_, TrainingConfig)
     assert clf.config_.layers == (64, 30, 10) and clf.config_.seed == 5
     assert clf.config_.input_dropout == 0.1 and clf.config_.max_norm == 2.0
-    assert clf.config_.label_smoothing == 0.1
+    assert clf.config_.label_smoothing == 0.1 and clf.config_.adversarial == 0.05
     assert max(np.linalg.norm(w, axis=0).max() for w in clf.coefs_) <= 2.0 * (1 + 1e-6)
     assert clf.network_.architecture == clf.config_.architecture
 

@@ -39,6 +39,9 @@ class TrainingConfig:
     max_norm           c of the max-norm constraint: after every step, each neuron's incoming
                        weights are scaled back to length at most c (0: no constraint)
     label_smoothing    eps: training aims at (1 - eps) y + eps / K instead of the one-hot y
+    adversarial        eps of adversarial training: half of each step's cost is taken on the
+                       mini-batch with every pixel moved by eps the way that raises the cost
+                       most (see digitnet.adversarial; 0: none)
     mini_batch_size    examples per gradient step; epochs, passes over the training data
     validation_size    training examples held out for validation (the last ones)
     early_stopping     stop after this many epochs without a better validation accuracy
@@ -66,6 +69,7 @@ class TrainingConfig:
     input_dropout: float = 0.0
     max_norm: float = 0.0
     label_smoothing: float = 0.0
+    adversarial: float = 0.0
     mini_batch_size: int = 10
     epochs: int = 30
     validation_size: int = 0
@@ -100,6 +104,9 @@ class TrainingConfig:
         require(self.max_norm >= 0, f"the max-norm must be >= 0 (0: none), got {self.max_norm}")
         require(0 <= self.label_smoothing < 1,
                 f"label smoothing must be in [0, 1), got {self.label_smoothing}")
+        require(0 <= self.adversarial <= 1,
+                f"the adversarial eps must be in [0, 1] (pixels lie in [0, 1]), "
+                f"got {self.adversarial}")
         require(self.mini_batch_size >= 1,
                 f"the mini-batch size must be at least 1, got {self.mini_batch_size}")
         require(self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}")
@@ -108,7 +115,7 @@ class TrainingConfig:
         require(self.early_stopping >= 0,
                 f"early stopping patience must be >= 0, got {self.early_stopping}")
         for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout",
-                     "input_dropout", "max_norm", "label_smoothing"):
+                     "input_dropout", "max_norm", "label_smoothing", "adversarial"):
             require(math.isfinite(getattr(self, name)), f"{name} must be a finite number")
         require(not self.augmentation() or self.layers[0] == SIDE * SIDE,
                 f"augmentation distorts {SIDE}x{SIDE} images: the first layer must have "

@@ -2,6 +2,8 @@
 
     forward pass          z and a of every layer
     backpropagation       BP1-BP4: the gradient of the mean cost over the mini-batch
+    adversarial examples  averaged with the gradient on the mini-batch's adversarial copy,
+                          when configured (see digitnet.adversarial)
     weight decay          the gradient of (lambda/2) sum w^2 added, when configured
     the optimiser         w <- w - eta dC/dw for plain SGD (see digitnet.optimizers)
     max-norm              each neuron's incoming weights held to length <= c, when configured
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Array
+from .adversarial import adversarial_gradient
 from .config import TrainingConfig
 from .gradients import Gradient
 from .network import ForwardPass, Network
@@ -35,7 +38,9 @@ def gradient_step(
     """
     forward = network.forward(X, config.dropout, rng, config.input_dropout)  # z, a of each layer
     cost = network.cost.value(forward.output, Y)
-    gradient = regularised_gradient(network, forward, Y, config)
+    gradient = (adversarial_gradient(network, X, Y, forward, config, rng) if config.adversarial
+                else network.backward(forward, network.output_error(forward, Y)))  # BP1-BP4
+    gradient = with_weight_decay(gradient, network, config)
     optimizer.step(network.parameters() if parameters is None else parameters, gradient, eta)
     if config.max_norm:
         limit_norms(network.weights, config.max_norm)
@@ -60,7 +65,12 @@ def limit_norms(weights: list[Array], c: float) -> None:
 def regularised_gradient(network: Network, forward: ForwardPass, Y: Array,
                          config: TrainingConfig) -> Gradient:
     """BP1-BP4 for the mini-batch of ``forward``, plus lambda W when weight decay is on."""
-    gradient = network.backward(forward, network.output_error(forward, Y))
+    return with_weight_decay(network.backward(forward, network.output_error(forward, Y)),
+                             network, config)
+
+
+def with_weight_decay(gradient: Gradient, network: Network, config: TrainingConfig) -> Gradient:
+    """``gradient`` plus lambda W when weight decay is on; as it is otherwise."""
     if config.weight_decay:
-        gradient = gradient.with_weight_decay(config.weight_decay, network.weights)
+        return gradient.with_weight_decay(config.weight_decay, network.weights)
     return gradient

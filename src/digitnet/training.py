@@ -82,6 +82,9 @@ def train(
     val, tst = checked_pair(network, validation, "validation"), checked_pair(network, test, "test")
     if config.early_stopping and val is None:
         raise ConfigError("early stopping needs a validation set (set validation_size)")
+    if config.adversarial and (X.min() < 0 or X.max() > 1):
+        raise InputError("adversarial training keeps pixels in [0, 1], but the training inputs "
+                         f"range over [{X.min():g}, {X.max():g}]")
     state = TrainingState.start(network, config, optimizer) if state is None else state
     parameters = network.parameters()
     run = Bookkeeping(network, config, state, callback, (X, Y))

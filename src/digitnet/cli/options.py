@@ -69,6 +69,9 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
      "(0: no limit)"),
     ("--label-smoothing", "label_smoothing", float,
      "eps: train towards 1 - eps + eps/10 for the right digit and eps/10 for the others"),
+    ("--adversarial", "adversarial", float,
+     "eps: also train on every mini-batch with each pixel moved by eps the way that fools the "
+     "network most (fast gradient sign; 0: no)"),
     ("--batch-size", "mini_batch_size", int,
      "m, the number of images averaged for one gradient step"),
     ("--epochs", "epochs", int, "how many times training goes through all training images"),

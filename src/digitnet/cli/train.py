@@ -147,6 +147,7 @@ def regularisation(config: TrainingConfig) -> str:
              f"input dropout {config.input_dropout:g}" if config.input_dropout else "",
              f"max-norm {config.max_norm:g}" if config.max_norm else "",
              f"label smoothing {config.label_smoothing:g}" if config.label_smoothing else "",
+             f"adversarial eps {config.adversarial:g}" if config.adversarial else "",
              distortions.describe() if distortions else ""]
     return "".join(f"; {part}" for part in parts if part)
 

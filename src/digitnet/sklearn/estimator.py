@@ -28,7 +28,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E40
 # The estimator's parameters that are TrainingConfig fields of the same name.
 CONFIG_FIELDS = ("activation", "output_activation", "cost", "init", "optimizer", "learning_rate",
                  "momentum", "weight_decay", "schedule", "step_size", "gamma", "dropout",
-                 "input_dropout", "max_norm", "label_smoothing", "mini_batch_size", "epochs",
+                 "input_dropout", "max_norm", "label_smoothing", "adversarial", "mini_batch_size",
+                 "epochs",
                  "early_stopping", "dtype")
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -69,7 +70,8 @@ class DigitNetClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                  momentum: float = 0.9, weight_decay: float = 0.0, schedule: str = "constant",
                  step_size: int = 10, gamma: float = 0.1, dropout: float = 0.0,
                  input_dropout: float = 0.0, max_norm: float = 0.0,
-                 label_smoothing: float = 0.0, mini_batch_size: int = 32,
+                 label_smoothing: float = 0.0, adversarial: float = 0.0,
+                 mini_batch_size: int = 32,
                  epochs: int = 20, early_stopping: int = 0,
                  validation_fraction: float = 0.1, dtype: str = "float32",
                  random_state: Any = None, warm_start: bool = False,
@@ -90,6 +92,7 @@ class DigitNetClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.input_dropout = input_dropout
         self.max_norm = max_norm
         self.label_smoothing = label_smoothing
+        self.adversarial = adversarial
         self.mini_batch_size = mini_batch_size
         self.epochs = epochs
         self.early_stopping = early_stopping
