@@ -538,7 +538,7 @@ assert final[10] < final[1] and final[10] < final[100]
 # inside the network: an "adversarial example". The same gradient can also teach: `digitnet
 # train --adversarial 0.1` trains on a copy of every mini-batch with each pixel moved by 0.1 the
 # way that raises the cost most (Goodfellow et al. 2015), which makes the network harder to fool
-# this way, and on MNIST a little more accurate too (see the README's accuracy ladder).
+# this way (the README's accuracy ladder says what it did to the accuracy on MNIST).
 
 # %%
 original = data.x_test[data.y_test == 1][0]
