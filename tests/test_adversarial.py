@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitnet import ConfigError, InputError, Network, TrainingConfig, train
-from digitnet.adversarial import fast_gradient_sign
+from digitnet import ConfigError, InputError, Network, TrainingConfig, adversarial, train
+from digitnet.adversarial import attacked, fast_gradient_sign
 from digitnet.targets import one_hot
 
 SIZES = (12, 10, 3)
@@ -70,6 +70,19 @@ def test_fast_gradient_sign_keeps_pixels_in_range() -> None:
                                [[0.0, 1.0, 0.5, 1.0, 0.2]], rtol=0, atol=1e-15)
 
 
+def test_every_example_is_attacked_by_its_own_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """attacked() moves each example by the sign of its own cost's numerical gradient, in
+    blocks of rows that do not change the answer."""
+    net = config().build_network()
+    X, y = pixels(20, seed=2)
+    Y = one_hot(y, 3, np.float64)
+    by_hand = np.vstack([by_hand_adversarial(net, X[i:i + 1], Y[i:i + 1], 0.1)
+                         for i in range(20)])
+    np.testing.assert_allclose(attacked(net, X, y, 0.1), by_hand, rtol=0, atol=1e-15)
+    monkeypatch.setattr(adversarial, "ATTACK_ROWS", 7)
+    np.testing.assert_allclose(attacked(net, X, y, 0.1), by_hand, rtol=0, atol=1e-15)
+
+
 def test_an_adversarial_step_follows_the_mean_of_the_two_gradients() -> None:
     """One full-batch epoch with adversarial eps is w <- w - eta (1/2 dC(X)/dw + 1/2
     dC(X_adv)/dw + lambda w), X_adv made by hand from the numerical gradient."""
@@ -94,11 +107,7 @@ def test_an_adversarial_step_follows_the_mean_of_the_two_gradients() -> None:
 def fooled_rate(net: Network, X: np.ndarray, y: np.ndarray, eps: float) -> float:
     """The share of X the network misreads once every example is moved by the fast gradient
     sign method."""
-    Y = one_hot(y, net.sizes[-1], net.dtype)
-    forward = net.forward(X)
-    gradient = net.backward(forward, net.output_error(forward, Y), input_gradient=True).inputs
-    assert gradient is not None
-    return float(np.mean(net.predict(fast_gradient_sign(X, gradient, eps)) != y))
+    return float(np.mean(net.predict(attacked(net, X, y, eps)) != y))
 
 
 def test_adversarial_training_makes_the_network_harder_to_fool() -> None:

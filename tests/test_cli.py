@@ -340,6 +340,36 @@ def test_evaluate_json(digitnet: Run, trained: tuple[Path, Any]) -> None:
     assert summary["dataset"]["name"] == "mnist-sample"
 
 
+def test_evaluate_under_attack(digitnet: Run, trained: tuple[Path, Any]) -> None:
+    """--attack EPS measures the model on the fast-gradient-sign copies of the test images:
+    the engine's own figure, and far below the accuracy on the images themselves."""
+    from digitnet.adversarial import attacked
+    from digitnet.data import load_dataset
+
+    result = digitnet("evaluate", trained[0], "--json", "--attack", 0.1)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["attack"] == 0.1 and summary["count"] == 1000
+    network = load_model(trained[0]).network
+    data = load_dataset("default", download=False)
+    expected = np.mean(network.predict(attacked(network, data.x_test, data.y_test, 0.1))
+                       == data.y_test)
+    assert summary["accuracy"] == pytest.approx(expected)
+    plain = load_model(trained[0]).test_accuracy
+    assert plain is not None and summary["accuracy"] < plain - 0.1
+    text = digitnet("evaluate", trained[0], "--attack", 0.1).stdout
+    assert f"Accuracy: {expected:.2%}" in text
+    assert "Attacked: every image moved by 0.1 per pixel" in text
+
+
+@pytest.mark.parametrize("eps", ["-0.1", "1.5", "nan"])
+def test_evaluate_refuses_an_impossible_attack(digitnet: Run, trained: tuple[Path, Any],
+                                               eps: str) -> None:
+    result = digitnet("evaluate", trained[0], "--attack", eps)
+    assert_one_error(result, f"--attack must be in [0, 1] (pixels lie in [0, 1]), got "
+                             f"{float(eps)}", code=DIGITNET_USAGE)
+
+
 # --- predict -------------------------------------------------------------------------------------
 @pytest.fixture
 def pictures(tmp_path: Path, digit_drawer: Callable[..., Any]) -> list[Path]:

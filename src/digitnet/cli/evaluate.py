@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from .errors import CommandError, ExitCode
 from .options import add_data_options, add_json_option, add_model_argument, data_folder
 from .output import finite_or_none, percent, print_json
@@ -41,29 +42,41 @@ def check_fits(network: Network, data: Any, model_path: Path) -> None:
 
 SUMMARY = "measure a model on a test set"
 DESCRIPTION = """Measure a model on the test set of the dataset it was trained on:
-accuracy, accuracy per digit, and the confusion matrix."""
+accuracy, accuracy per digit, and the confusion matrix. With --attack EPS, on copies of the
+test images that each have every pixel moved by EPS the way that fools the network most (the
+fast gradient sign method): how easily it is fooled."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_argument(parser)
     add_data_options(parser, "the one the model was trained on")
+    parser.add_argument("--attack", type=float, default=0.0, metavar="EPS",
+                        help="measure on adversarial copies of the test images, every pixel "
+                             "moved by EPS in [0, 1] (fast gradient sign; default 0: none)")
     add_json_option(parser)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
+    from ..adversarial import attacked
     from ..metrics import evaluate
     from ..model_io import load_model
 
+    if not 0.0 <= args.attack <= 1.0:  # also refuses nan
+        raise ConfigError(f"--attack must be in [0, 1] (pixels lie in [0, 1]), got {args.attack}")
     model = load_model(args.model)
     data = test_set_for(model, args.dataset, data_folder(args))
     network = model.network
     check_fits(network, data, args.model)
-    result = evaluate(network, data.x_test, data.y_test)
+    X = data.x_test
+    if args.attack:
+        X = attacked(network, X, data.y_test, args.attack)
+    result = evaluate(network, X, data.y_test)
     per_class = [finite_or_none(round(float(v), 6)) for v in result.per_class_accuracy]
     if args.json:
         print_json({
             "model": str(args.model),
             "dataset": {"name": data.name, "description": data.description},
+            "attack": args.attack,
             "count": result.count,
             "accuracy": result.accuracy,
             "cost": finite_or_none(result.cost),
@@ -74,6 +87,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     correct = int(result.confusion.trace())
     print(f"Model: {args.model}: {network}")
     print(f"Test set: {data.description}")
+    if args.attack:
+        print(f"Attacked: every image moved by {args.attack:g} per pixel the way that fools the "
+              "network most (fast gradient sign)")
     print(f"Accuracy: {result.accuracy:.2%} ({correct:,} of {result.count:,} right), "
           f"cost {result.cost:.4f}")
     print()
