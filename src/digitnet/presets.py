@@ -20,9 +20,10 @@ The accuracy ladder (issue 12; the README's results table has their three-seed f
   1e-3 with a cosine schedule, mini-batches of 128, 30 epochs; half of every step is taken on
   the mini-batch's adversarial copy, each pixel moved by 0.05 the way that fools the network most
   (Goodfellow et al. 2015; see digitnet.adversarial).
-* ``best-augmented``: the same network without dropout, 50 epochs on digits distorted as Simard
-  et al. (2003) did: affine (rotation 10 degrees, scale 15%, shear 10 degrees, translation 2
-  pixels) and elastic (alpha 34, sigma 4); about 12 minutes on this 2-core machine.
+* ``best-augmented``: the same network without dropout or adversarial training, 50 epochs on
+  digits distorted as Simard et al. (2003) did: affine (rotation 10 degrees, scale 15%, shear 10
+  degrees, translation 2 pixels) and elastic (alpha 34, sigma 4); about 12 minutes on this
+  2-core machine.
 """
 
 from __future__ import annotations
