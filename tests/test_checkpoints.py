@@ -99,6 +99,23 @@ def test_a_run_continued_from_its_checkpoint_is_bit_identical(
     assert_same_run(restored.network, history, reference, expected)
 
 
+def test_an_adversarial_run_is_continued_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """Adversarial training draws the second pass's dropout from the same generator: stopped
+    mid-epoch and continued, the run is still bit for bit the same (pixels scaled to [0, 1])."""
+    def pixels(data: np.ndarray) -> np.ndarray:
+        return (data - X.min()) / (X.max() - X.min())
+    monkeypatch.setitem(globals(), "VALIDATION", (np.clip(pixels(VALIDATION[0]), 0, 1),
+                                                  VALIDATION[1]))
+    monkeypatch.setitem(globals(), "X", pixels(X))
+    cfg = config(adversarial=0.05, optimizer="adam", learning_rate=0.01)
+    reference, expected = uninterrupted(cfg)
+    restored, history = stop_save_and_resume(cfg, tmp_path, 2, 7)
+    assert_same_run(restored.network, history, reference, expected)
+    plain, _ = uninterrupted(cfg.replace(adversarial=0.0))
+    assert not np.array_equal(plain.weights[0], reference.weights[0])
+
+
 def test_early_stopping_is_continued_too(tmp_path: Path) -> None:
     """A run that stops early at epoch 4 of 8, stopped after epoch 2: the best epoch and its
     parameters come back from the checkpoint, and it stops at the same place."""
