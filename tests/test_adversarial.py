@@ -81,6 +81,8 @@ def test_every_example_is_attacked_by_its_own_gradient(monkeypatch: pytest.Monke
     np.testing.assert_allclose(attacked(net, X, y, 0.1), by_hand, rtol=0, atol=1e-15)
     monkeypatch.setattr(adversarial, "ATTACK_ROWS", 7)
     np.testing.assert_allclose(attacked(net, X, y, 0.1), by_hand, rtol=0, atol=1e-15)
+    with pytest.raises(InputError, match=r"expected 20 labels, one per example, got shape \(19,\)"):
+        attacked(net, X, y[:19], 0.1)
 
 
 def test_an_adversarial_step_follows_the_mean_of_the_two_gradients() -> None:

@@ -14,7 +14,8 @@ method* moves every pixel of an example x by eps, in the direction that raises i
 
 treating x_adv as fixed: each step's gradient is the mean of the gradients on the mini-batch and
 on its adversarial copy. It costs a second forward and backward pass per step, and it smooths the
-function the network learns around every training example.
+function the network learns around every training example. The training cost a run reports is
+C on the mini-batches themselves, comparable with a run without adversarial training.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 
 from .activations import Array
 from .config import TrainingConfig
+from .errors import InputError
 from .gradients import Gradient, LayerGradient
 from .network import ForwardPass, Network
 from .targets import one_hot
@@ -49,7 +51,9 @@ def attacked(network: Network, X: Array, labels: NDArray[np.integer], eps: float
     Measuring a network on these copies says how easily it is fooled; a block of rows at a
     time (an example's gradient does not depend on the others in its block).
     """
-    X = network.check_inputs(X)
+    X, labels = network.check_inputs(X), np.asarray(labels)
+    if labels.shape != (X.shape[0],):
+        raise InputError(f"expected {X.shape[0]} labels, one per example, got shape {labels.shape}")
     copies = np.empty_like(X)
     for first in range(0, X.shape[0], ATTACK_ROWS):
         rows = slice(first, first + ATTACK_ROWS)
