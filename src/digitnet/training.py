@@ -80,11 +80,7 @@ def train(
     Y = smoothed(one_hot(y_train, network.sizes[-1], network.dtype),  # (n, n_out)
                  config.label_smoothing)
     val, tst = checked_pair(network, validation, "validation"), checked_pair(network, test, "test")
-    if config.early_stopping and val is None:
-        raise ConfigError("early stopping needs a validation set (set validation_size)")
-    if config.adversarial and (X.min() < 0 or X.max() > 1):
-        raise InputError("adversarial training keeps pixels in [0, 1], but the training inputs "
-                         f"range over [{X.min():g}, {X.max():g}]")
+    check_fit(config, X, val)
     state = TrainingState.start(network, config, optimizer) if state is None else state
     parameters = network.parameters()
     run = Bookkeeping(network, config, state, callback, (X, Y))
@@ -238,6 +234,16 @@ def checked_set(network: Network, X: Array, labels: NDArray[np.integer], name: s
 def all_finite(X: Array, chunk: int = 4096) -> bool:
     """np.isfinite(X).all(), a block of rows at a time: no boolean copy of the whole set."""
     return all(bool(np.isfinite(X[i:i + chunk]).all()) for i in range(0, X.shape[0], chunk))
+
+
+def check_fit(config: TrainingConfig, X: Array, validation: LabelledSet | None) -> None:
+    """A clear error for options the data cannot serve: early stopping without a validation
+    set, adversarial training (which keeps pixels in [0, 1]) on inputs outside [0, 1]."""
+    if config.early_stopping and validation is None:
+        raise ConfigError("early stopping needs a validation set (set validation_size)")
+    if config.adversarial and (X.min() < 0 or X.max() > 1):
+        raise InputError("adversarial training keeps pixels in [0, 1], but the training inputs "
+                         f"range over [{X.min():g}, {X.max():g}]")
 
 
 def checked_pair(
