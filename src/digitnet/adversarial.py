@@ -54,7 +54,7 @@ def attacked(network: Network, X: Array, labels: NDArray[np.integer], eps: float
     X, labels = network.check_inputs(X), np.asarray(labels)
     if labels.shape != (X.shape[0],):
         raise InputError(f"expected {X.shape[0]} labels, one per example, got shape {labels.shape}")
-    copies = np.empty_like(X)
+    copies = np.zeros_like(X)
     for first in range(0, X.shape[0], ATTACK_ROWS):
         rows = slice(first, first + ATTACK_ROWS)
         forward = network.forward(X[rows])
