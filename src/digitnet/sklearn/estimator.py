@@ -29,8 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data  # noqa: E40
 CONFIG_FIELDS = ("activation", "output_activation", "cost", "init", "optimizer", "learning_rate",
                  "momentum", "weight_decay", "schedule", "step_size", "gamma", "dropout",
                  "input_dropout", "max_norm", "label_smoothing", "adversarial", "mini_batch_size",
-                 "epochs",
-                 "early_stopping", "dtype")
+                 "epochs", "early_stopping", "dtype")
 FLOAT_DTYPES = (np.float64, np.float32)
 
 
