@@ -251,3 +251,44 @@ def test_augmentation_draws_per_mini_batch_before_its_step(batch: int) -> None:
                           config, rng)
     for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
+
+
+def test_a_clean_finish_trains_the_last_epochs_on_the_images_as_they_are() -> None:
+    """clean_finish 0.25 of 4 epochs: epochs 1-3 distorted, epoch 4 on the images as they are,
+    drawing nothing for them: the same as distorting by hand for three epochs, then not."""
+    X, y = images(120, np.float32), np.arange(120) % 10
+    config = PRESETS["3b1b-tuned"].replace(epochs=4, layers=(784, 12, 10), mini_batch_size=32,
+                                           rotation=15.0, elastic_alpha=30.0, clean_finish=0.25)
+    assert config.clean_epochs == 1
+    assert [config.distorts(epoch) for epoch in range(4)] == [True, True, True, False]
+    net, by_hand = config.build_network(), config.build_network()
+    train(net, X, y, config)
+    rng, Y = np.random.default_rng([config.seed, 1]), one_hot(y, 10, np.float32)
+    optimizer, augmentation = config.make_optimizer(), config.augmentation()
+    for epoch in range(config.epochs):
+        order = rng.permutation(120)
+        for k in range(0, 120, 32):
+            rows = order[k:k + 32]
+            batch = X[rows] if epoch == 3 else augmentation(X[rows], rng)
+            gradient_step(by_hand, optimizer, batch, Y[rows], config.learning_rate_at(epoch),
+                          config, rng)
+    for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize(("fraction", "epochs", "clean"),
+                         [(0.1, 50, 5), (0.1, 25, 3), (0.1, 4, 0), (0.5, 1, 1), (0.0, 50, 0)])
+def test_the_clean_finish_is_a_fraction_of_the_epochs_rounded_half_up(
+        fraction: float, epochs: int, clean: int) -> None:
+    config = PRESETS["best-augmented"].replace(clean_finish=fraction, epochs=epochs)
+    assert config.clean_epochs == clean
+    assert [config.distorts(e) for e in range(epochs)] == [e < epochs - clean
+                                                         for e in range(epochs)]
+    # without distortions there is nothing to finish without
+    assert not any(PRESETS["best"].replace(clean_finish=fraction).distorts(e) for e in range(3))
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.0, float("nan")])
+def test_an_impossible_clean_finish_is_refused(fraction: float) -> None:
+    with pytest.raises(ConfigError, match="the clean finish must be a fraction in"):
+        PRESETS["best-augmented"].replace(clean_finish=fraction)

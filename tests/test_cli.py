@@ -162,16 +162,17 @@ def test_train_options_override_the_preset(digitnet: Run, tmp_path: Path) -> Non
 
 def test_train_with_augmentation_flags(digitnet: Run, tmp_path: Path) -> None:
     out = tmp_path / "distorted.npz"
-    result = digitnet("train", "--preset", "demo", "--epochs", 1, "--rotation", 12, "--scale",
+    result = digitnet("train", "--preset", "demo", "--epochs", 2, "--rotation", 12, "--scale",
                       0.1, "--shear", 5, "--translation", 2, "--elastic-alpha", 20,
-                      "--elastic-sigma", 5, "--quiet", "--out", out)
+                      "--elastic-sigma", 5, "--clean-finish", 0.5, "--quiet", "--out", out)
     assert result.returncode == 0, result.stderr
     assert ("images distorted: rotation 12 deg, scale 0.1, shear 5 deg, translation 2 px, "
-            "elastic alpha 20 sigma 5") in result.stdout.splitlines()[1]
+            "elastic alpha 20 sigma 5; the last 1 of 2 epochs undistorted"
+            ) in result.stdout.splitlines()[1]
     card = load_model(out).card
     assert card.config == PRESETS["demo"].replace(
-        epochs=1, rotation=12.0, scale=0.1, shear=5.0, translation=2.0, elastic_alpha=20.0,
-        elastic_sigma=5.0)
+        epochs=2, rotation=12.0, scale=0.1, shear=5.0, translation=2.0, elastic_alpha=20.0,
+        elastic_sigma=5.0, clean_finish=0.5)
     assert card.results is not None and card.results.test_accuracy is not None
     assert card.results.test_accuracy > 0.5
 
@@ -182,6 +183,8 @@ def test_train_with_augmentation_flags(digitnet: Run, tmp_path: Path) -> None:
     (["--scale", "1.5"], "scale must be below 1"),
     (["--elastic-alpha", "30", "--elastic-sigma", "0"], "needs elastic_sigma > 0"),
     (["--layers", "100,10", "--rotation", "5"], "augmentation distorts 28x28 images"),
+    (["--clean-finish", "1"], "the clean finish must be a fraction in [0, 1), got 1.0"),
+    (["--clean-finish", "nan"], "the clean finish must be a fraction in [0, 1), got nan"),
 ])
 def test_impossible_augmentation_options(digitnet: Run, tmp_path: Path, options: list[str],
                                          expected: str) -> None:

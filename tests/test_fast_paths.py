@@ -15,6 +15,7 @@ import pytest
 
 from digitnet import SGD, Adam, Momentum, Nesterov, Network, TrainingConfig, train
 from digitnet.descent import gradient_step
+from digitnet.optimizers import BLOCK
 from digitnet.training import all_finite
 
 F64 = np.ndarray
@@ -174,6 +175,25 @@ def test_in_place_optimiser_steps_equal_the_formulas_in_float32(kind: str) -> No
     state = [*getattr(optimizer, "velocities", []), *getattr(optimizer, "m", []),
              *getattr(optimizer, "v", [])]
     assert all(s.dtype == np.float32 for s in state)
+
+
+def test_adam_in_blocks_equals_the_formula_on_arrays_of_several_blocks() -> None:
+    """Adam updates a block of BLOCK elements at a time: a 250x300 weight matrix is two full
+    blocks and a ragged one, and every element must take the formula's step."""
+    sizes = [300, 250, 10]
+    assert 2 * BLOCK < 250 * 300 < 3 * BLOCK
+    net = Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
+    X, Y = batch(sizes, m=16, seed=5)
+    forward = net.forward(X.astype(np.float32))
+    gradient = net.backward(forward, net.output_error(forward, Y.astype(np.float32)))
+    before = [p.copy() for p in net.parameters()]
+    optimizer = Adam()
+    for _ in range(2):
+        optimizer.step(net.parameters(), gradient, 0.01)
+    for p, p0, g in zip(net.parameters(), before, gradient.arrays(), strict=True):
+        expected = plain_steps("adam", p0, g.astype(np.float64), 0.01, 2)
+        np.testing.assert_allclose(p, expected, rtol=2e-6, atol=2e-7)
+    assert optimizer.scratch.size == BLOCK
 
 
 def test_one_training_step_is_backprop_then_the_optimiser() -> None:

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from conftest import digitnet_command, draw_digit
-from digitnet import Network
+from digitnet import PRESETS, Network
 from digitnet.data import load_dataset, load_image, prepare_digit
 from digitnet.data.my_digits import LABELS, MyDigits, default_folder, read_labels
 from digitnet.errors import ConfigError, DataError, ImageError, InputError
-from digitnet.fine_tuning import hold_out, mix
+from digitnet.fine_tuning import EPOCHS, fine_tuning_config, hold_out, mix
 from digitnet.model_card import DatasetRecord, ModelCard
 from digitnet.model_io import load_model, save_model
 
@@ -119,6 +119,17 @@ def test_mixing_repeats_ones_own_digits_to_their_share() -> None:
     assert x.shape == (600 + 5 * 30, 4) and y.shape == (750,)  # 0.2 * 600 / (0.8 * 30) = 5
     assert (x[:600] == 0).all() and (y[600:] == 7).all()
     assert np.unique(y[:600]).size == 10  # a sample of every digit, without replacement
+
+
+def test_fine_tuning_keeps_the_recipe_at_a_tenth_of_its_rate_distorting_every_epoch() -> None:
+    """best-augmented ends on undistorted digits; fine-tuning on a few of one's own, repeated,
+    distorts every epoch (they would be learnt by heart sooner)."""
+    recipe = PRESETS["best-augmented"]
+    config = fine_tuning_config(recipe)
+    assert config.epochs == EPOCHS and config.learning_rate == recipe.learning_rate / 10
+    assert config.augmentation() == recipe.augmentation() and config.clean_epochs == 0
+    assert all(config.distorts(epoch) for epoch in range(EPOCHS))
+    assert recipe.clean_epochs == 5 and not recipe.distorts(recipe.epochs - 1)
 
 
 def test_a_quarter_of_ones_digits_is_held_out_to_measure_on() -> None:

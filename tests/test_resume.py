@@ -278,8 +278,9 @@ def test_resume_on_other_data_is_refused(offline_env: dict[str, str], unfinished
 
 # The same recipe with every kind of distortion on: augmentation draws from the run's generator
 # for every mini-batch, so a run continued in the middle of an epoch draws the same ones.
+# The last of the 3 epochs is clean (undistorted), so the resumed run crosses into it.
 AUGMENTED = (*RECIPE, "--rotation", 10, "--scale", 0.1, "--shear", 10, "--translation", 2,
-             "--elastic-alpha", 34, "--elastic-sigma", 4)
+             "--elastic-alpha", 34, "--elastic-sigma", 4, "--clean-finish", 0.3)
 
 
 def test_sigkill_within_an_epoch_then_resume_with_augmentation(
@@ -288,6 +289,7 @@ def test_sigkill_within_an_epoch_then_resume_with_augmentation(
     result = run_command(offline_env, *AUGMENTED, "--out", augmented)
     assert result.returncode == 0, result.stderr
     assert "images distorted: rotation 10 deg" in result.stdout
+    assert "the last 1 of 3 epochs undistorted" in result.stdout
     # the distortions changed what was learned (the plain recipe's model differs)
     assert not np.array_equal(load_model(augmented).network.parameters()[0],
                               load_model(reference).network.parameters()[0])
@@ -299,3 +301,4 @@ def test_sigkill_within_an_epoch_then_resume_with_augmentation(
     resume(offline_env, folder)
     assert_same_model(out, augmented)
     assert load_model(out).card.config.elastic_alpha == 34
+    assert load_model(out).card.config.clean_finish == 0.3

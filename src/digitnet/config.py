@@ -50,6 +50,8 @@ class TrainingConfig:
                        augmentation: every training image distorted afresh each epoch by at most
                        this much (degrees, fraction, degrees, pixels; Simard's elastic alpha and
                        sigma); all 0 is none (see digitnet.augment; 28x28 images only)
+    clean_finish       the fraction of the epochs, at the end, that train on the images as
+                       they are, undistorted (0.1 of 50 epochs: the last 5; see ``distorts``)
     dtype, seed        float32 or float64; the seed of every random choice
     """
 
@@ -80,6 +82,7 @@ class TrainingConfig:
     translation: float = 0.0
     elastic_alpha: float = 0.0
     elastic_sigma: float = 4.0
+    clean_finish: float = 0.0
     dtype: str = "float32"
     seed: int = 0
 
@@ -114,8 +117,11 @@ class TrainingConfig:
                 f"the validation size must be >= 0, got {self.validation_size}")
         require(self.early_stopping >= 0,
                 f"early stopping patience must be >= 0, got {self.early_stopping}")
+        require(0 <= self.clean_finish < 1,
+                f"the clean finish must be a fraction in [0, 1), got {self.clean_finish}")
         for name in ("learning_rate", "momentum", "weight_decay", "gamma", "dropout",
-                     "input_dropout", "max_norm", "label_smoothing", "adversarial"):
+                     "input_dropout", "max_norm", "label_smoothing", "adversarial",
+                     "clean_finish"):
             require(math.isfinite(getattr(self, name)), f"{name} must be a finite number")
         require(not self.augmentation() or self.layers[0] == SIDE * SIDE,
                 f"augmentation distorts {SIDE}x{SIDE} images: the first layer must have "
@@ -172,6 +178,18 @@ class TrainingConfig:
         """The distortions of the training images (validated; false when there are none)."""
         return Augmentation(self.rotation, self.scale, self.shear, self.translation,
                             self.elastic_alpha, self.elastic_sigma)
+
+    @property
+    def clean_epochs(self) -> int:
+        """How many epochs at the end train on undistorted images: clean_finish of the epochs,
+        rounded half up (0.1 of 50: 5; of 25: 3; of 4: 0)."""
+        return math.floor(self.clean_finish * self.epochs + 0.5)
+
+    def distorts(self, epoch: int) -> bool:
+        """True when epoch ``epoch`` (from 0) trains on distorted images: augmentation is on
+        and the epoch is not one of the last ``clean_epochs``, which finish on the digits as
+        they are, so that the network ends fitted to real digits rather than to distorted ones."""
+        return bool(self.augmentation()) and epoch < self.epochs - self.clean_epochs
 
     def learning_rate_at(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (from 0) under the configured schedule."""

@@ -84,15 +84,16 @@ def train(
     state = TrainingState.start(network, config, optimizer) if state is None else state
     parameters = network.parameters()
     run = Bookkeeping(network, config, state, callback, (X, Y))
-    augmentation = config.augmentation() or None  # None when the recipe distorts nothing
+    augmentation = config.augmentation()
     # A diverging run overflows on purpose; it is reported once, in history.message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(state.epoch, config.epochs):
-            eta = config.learning_rate_at(epoch)
+            # The epoch's learning rate, and whether its images are distorted (see distorts).
+            eta, distort = config.learning_rate_at(epoch), config.distorts(epoch)
             order = state.epoch_order(X.shape[0])  # shuffle
             for X_batch, Y_batch in mini_batches(X, Y, config.mini_batch_size, order,
                                                  start=state.batch):
-                if augmentation is not None:  # new distortions for every mini-batch, as dropout
+                if distort:  # new distortions for every mini-batch, as dropout
                     X_batch = augmentation(X_batch, state.rng)  # (m, n_in)
                 cost = gradient_step(network, state.optimizer, X_batch, Y_batch, eta, config,
                                      state.rng, parameters)  # backpropagation, one step downhill

@@ -95,6 +95,9 @@ TRAINING_OPTIONS: list[tuple[str, str, Any, str]] = [
      "wobble (about 30; 0: none)"),
     ("--elastic-sigma", "elastic_sigma", float,
      "how smooth that distortion is, in pixels (about 4-6)"),
+    ("--clean-finish", "clean_finish", float,
+     "augmentation: train this fraction of the epochs, the last ones, on the images as they "
+     "are, so that the network finishes on real digits (0.1 of 50 epochs: the last 5; 0: none)"),
     ("--dtype", "dtype", str, "the floating-point type of the numbers: float32 or float64"),
     ("--seed", "seed", int,
      "the seed of every random choice (weights, shuffling, augmentation, dropout): same seed, "

@@ -148,7 +148,9 @@ def regularisation(config: TrainingConfig) -> str:
              f"max-norm {config.max_norm:g}" if config.max_norm else "",
              f"label smoothing {config.label_smoothing:g}" if config.label_smoothing else "",
              f"adversarial eps {config.adversarial:g}" if config.adversarial else "",
-             distortions.describe() if distortions else ""]
+             distortions.describe() if distortions else "",
+             f"the last {config.clean_epochs} of {config.epochs} epochs undistorted"
+             if distortions and config.clean_epochs else ""]
     return "".join(f"; {part}" for part in parts if part)
 
 
