@@ -139,8 +139,17 @@ def test_the_adversarial_eps_must_lie_in_the_pixel_range(eps: float) -> None:
         config(adversarial=eps)
 
 
-def test_adversarial_training_refuses_inputs_outside_the_pixel_range() -> None:
-    """Clipping to [0, 1] would change standardised inputs beyond recognition: a clear error."""
-    X, y = pixels(30, low=-1.0, high=1.0)
-    with pytest.raises(InputError, match=r"training inputs range over \[-0\.9"):
+@pytest.mark.parametrize(("low", "high", "shown"),
+                         [(-1.0, 1.0, r"\[-0\.9"), (-0.5, 0.9, r"\[-0\.4"),
+                          (0.1, 1.2, r"\[0\.1[0-9]*, 1\.1")])
+def test_adversarial_training_refuses_inputs_outside_the_pixel_range(
+        low: float, high: float, shown: str) -> None:
+    """Clipping to [0, 1] would change standardised inputs beyond recognition: a clear error,
+    whether the inputs go below 0, above 1 or both; inputs that fill [0, 1] are welcome."""
+    X, y = pixels(30, low=low, high=high)
+    with pytest.raises(InputError, match=r"training inputs range over " + shown):
         train(config().build_network(), X, y, config(adversarial=0.1))
+    X[0, 0], X[1, 0] = 0.0, 1.0
+    np.clip(X, 0.0, 1.0, out=X)
+    assert train(config().build_network(), X, y, config(adversarial=0.1)).stop_reason == \
+        "completed"

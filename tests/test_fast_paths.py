@@ -196,6 +196,20 @@ def test_adam_in_blocks_equals_the_formula_on_arrays_of_several_blocks() -> None
     assert optimizer.scratch.size == BLOCK
 
 
+def test_sgd_on_a_network_of_one_layer_equals_the_formula() -> None:
+    """784-10 style (logistic regression): SGD's eta/m comes from the only layer there is."""
+    sizes = [6, 3]
+    net = Network(sizes, "sigmoid", "sigmoid", "quadratic", "normal", np.float32, 2)
+    X, Y = batch(sizes, m=8, seed=3)
+    forward = net.forward(X.astype(np.float32))
+    gradient = net.backward(forward, net.output_error(forward, Y.astype(np.float32)))
+    before = [p.copy() for p in net.parameters()]
+    SGD().step(net.parameters(), gradient, 0.5)
+    for p, p0, g in zip(net.parameters(), before, gradient.arrays(), strict=True):
+        np.testing.assert_allclose(p, plain_steps("sgd", p0, g.astype(np.float64), 0.5, 1),
+                                   rtol=2e-6, atol=2e-7)
+
+
 def test_one_training_step_is_backprop_then_the_optimiser() -> None:
     """gradient_step = the textbook gradient, then w <- w - eta g (float32 rounding)."""
     config = TrainingConfig(layers=(12, 8, 4), activation="sigmoid", output_activation="sigmoid",

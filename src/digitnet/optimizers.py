@@ -97,8 +97,9 @@ class Nesterov:
 
 
 # Adam updates each array a block of BLOCK elements at a time: the blocks of w, g, m, v and the
-# scratch buffer (640 KB in float32) stay in the processor's cache, so its nine passes over them
-# read main memory once instead of nine times (about 1.4 times faster for 1024x1024 weights).
+# scratch buffer (640 KB in float32) stay in the processor's cache for all nine passes over them,
+# instead of each pass streaming whole matrices through memory: for 784-1024-1024-10, 4.6 ms a
+# step instead of 7.0-7.5 ms on one core of the 2-core test machine.
 BLOCK = 32_768
 
 
