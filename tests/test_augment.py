@@ -227,15 +227,20 @@ def test_without_augmentation_training_is_the_plain_loop() -> None:
         np.testing.assert_array_equal(mine, theirs)
 
 
-@pytest.mark.parametrize("batch", [16, 50])
-def test_augmentation_draws_per_mini_batch_before_its_step(batch: int) -> None:
+@pytest.mark.parametrize(("batch", "epochs", "clean_finish", "clean"),
+                         [(16, 2, 0.0, 0), (50, 2, 0.0, 0), (32, 4, 0.25, 1)])
+def test_augmentation_draws_per_mini_batch_before_its_step(batch: int, epochs: int,
+                                                           clean_finish: float,
+                                                           clean: int) -> None:
     """train = shuffle; for each mini-batch: distort it with the run's generator, then step
     (dropout drawing next). Only the images change, each mini-batch keeps its labels, and the
-    draws depend on nothing but the mini-batch, so a run resumed mid-epoch redraws them."""
+    draws depend on nothing but the mini-batch, so a run resumed mid-epoch redraws them. The
+    last ``clean`` epochs (the clean finish) take the images as they are and draw nothing."""
     X, y = images(120, np.float32), np.arange(120) % 10
-    config = PRESETS["3b1b-tuned"].replace(epochs=2, layers=(784, 12, 10), dropout=0.2,
+    config = PRESETS["3b1b-tuned"].replace(epochs=epochs, layers=(784, 12, 10), dropout=0.2,
                                            mini_batch_size=batch, rotation=15.0, scale=0.1,
-                                           shear=5.0, translation=2.0, elastic_alpha=30.0)
+                                           shear=5.0, translation=2.0, elastic_alpha=30.0,
+                                           clean_finish=clean_finish)
     net, by_hand = config.build_network(), config.build_network()
     train(net, X, y, config)
     rng, Y = np.random.default_rng([config.seed, 1]), one_hot(y, 10, np.float32)
@@ -244,33 +249,12 @@ def test_augmentation_draws_per_mini_batch_before_its_step(batch: int) -> None:
         order = rng.permutation(120)
         for k in range(0, 120, batch):
             rows = order[k:k + batch]
-            distorted = augmentation(X[rows], rng)  # (<= batch, 784)
-            assert distorted.shape == X[rows].shape and not np.allclose(distorted, X[rows])
-            assert distorted.min() >= 0.0 and distorted.max() <= 1.0
+            distorted = X[rows]
+            if epoch < epochs - clean:
+                distorted = augmentation(X[rows], rng)  # (<= batch, 784)
+                assert distorted.shape == X[rows].shape and not np.allclose(distorted, X[rows])
+                assert distorted.min() >= 0.0 and distorted.max() <= 1.0
             gradient_step(by_hand, optimizer, distorted, Y[rows], config.learning_rate_at(epoch),
-                          config, rng)
-    for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
-        np.testing.assert_array_equal(mine, theirs)
-
-
-def test_a_clean_finish_trains_the_last_epochs_on_the_images_as_they_are() -> None:
-    """clean_finish 0.25 of 4 epochs: epochs 1-3 distorted, epoch 4 on the images as they are,
-    drawing nothing for them: the same as distorting by hand for three epochs, then not."""
-    X, y = images(120, np.float32), np.arange(120) % 10
-    config = PRESETS["3b1b-tuned"].replace(epochs=4, layers=(784, 12, 10), mini_batch_size=32,
-                                           rotation=15.0, elastic_alpha=30.0, clean_finish=0.25)
-    assert config.clean_epochs == 1
-    assert [config.distorts(epoch) for epoch in range(4)] == [True, True, True, False]
-    net, by_hand = config.build_network(), config.build_network()
-    train(net, X, y, config)
-    rng, Y = np.random.default_rng([config.seed, 1]), one_hot(y, 10, np.float32)
-    optimizer, augmentation = config.make_optimizer(), config.augmentation()
-    for epoch in range(config.epochs):
-        order = rng.permutation(120)
-        for k in range(0, 120, 32):
-            rows = order[k:k + 32]
-            batch = X[rows] if epoch == 3 else augmentation(X[rows], rng)
-            gradient_step(by_hand, optimizer, batch, Y[rows], config.learning_rate_at(epoch),
                           config, rng)
     for mine, theirs in zip(net.parameters(), by_hand.parameters(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
