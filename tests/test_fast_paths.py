@@ -177,11 +177,13 @@ def test_in_place_optimiser_steps_equal_the_formulas_in_float32(kind: str) -> No
     assert all(s.dtype == np.float32 for s in state)
 
 
-def test_adam_in_blocks_equals_the_formula_on_arrays_of_several_blocks() -> None:
-    """Adam updates a block of BLOCK elements at a time: a 250x300 weight matrix is two full
-    blocks and a ragged one, and every element must take the formula's step."""
-    sizes = [300, 250, 10]
-    assert 2 * BLOCK < 250 * 300 < 3 * BLOCK
+@pytest.mark.parametrize(("sizes", "largest_block"),
+                         [([300, 250, 10], (BLOCK // 300) * 300), ([40_000, 3, 2], 40_000)])
+def test_adam_in_blocks_equals_the_formula_on_arrays_of_several_blocks(
+        sizes: list[int], largest_block: int) -> None:
+    """Adam updates a block of rows of at most BLOCK elements at a time: a 250x300 weight
+    matrix is two full blocks of 109 rows and a ragged one; a row of 40,000 weights, longer
+    than BLOCK, is a block of its own. Every element must take the formula's step."""
     net = Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
     X, Y = batch(sizes, m=16, seed=5)
     forward = net.forward(X.astype(np.float32))
@@ -193,21 +195,31 @@ def test_adam_in_blocks_equals_the_formula_on_arrays_of_several_blocks() -> None
     for p, p0, g in zip(net.parameters(), before, gradient.arrays(), strict=True):
         expected = plain_steps("adam", p0, g.astype(np.float64), 0.01, 2)
         np.testing.assert_allclose(p, expected, rtol=2e-6, atol=2e-7)
-    assert optimizer.scratch.size == BLOCK
+    assert optimizer.scratch.size == largest_block
 
 
-def test_sgd_on_a_network_of_one_layer_equals_the_formula() -> None:
-    """784-10 style (logistic regression): SGD's eta/m comes from the only layer there is."""
-    sizes = [6, 3]
-    net = Network(sizes, "sigmoid", "sigmoid", "quadratic", "normal", np.float32, 2)
-    X, Y = batch(sizes, m=8, seed=3)
-    forward = net.forward(X.astype(np.float32))
-    gradient = net.backward(forward, net.output_error(forward, Y.astype(np.float32)))
-    before = [p.copy() for p in net.parameters()]
-    SGD().step(net.parameters(), gradient, 0.5)
-    for p, p0, g in zip(net.parameters(), before, gradient.arrays(), strict=True):
-        np.testing.assert_allclose(p, plain_steps("sgd", p0, g.astype(np.float64), 0.5, 1),
-                                   rtol=2e-6, atol=2e-7)
+def test_adam_takes_the_same_steps_whatever_the_memory_layout() -> None:
+    """Moments restored from a file may come in Fortran order: the blocks of rows are views
+    of any layout, so the steps are bit for bit those of C-ordered arrays."""
+    sizes = [300, 250, 10]
+    nets = [Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
+            for _ in range(2)]
+    X, Y = batch(sizes, m=16, seed=5)
+    forward = nets[0].forward(X.astype(np.float32))
+    gradient = nets[0].backward(forward, nets[0].output_error(forward, Y.astype(np.float32)))
+    c_order, f_order = Adam(), Adam()
+    c_order.step(nets[0].parameters(), gradient, 0.01)
+    f_order.step(nets[1].parameters(), gradient, 0.01)
+    f_order.m = [np.asfortranarray(m) for m in f_order.m]
+    f_order.v = [np.asfortranarray(v) for v in f_order.v]
+    assert not f_order.m[0].flags.c_contiguous
+    for _ in range(2):
+        c_order.step(nets[0].parameters(), gradient, 0.01)
+        f_order.step(nets[1].parameters(), gradient, 0.01)
+    for mine, theirs in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in zip(c_order.m + c_order.v, f_order.m + f_order.v, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
 
 
 def test_one_training_step_is_backprop_then_the_optimiser() -> None:
