@@ -23,6 +23,8 @@ import pytest
 pytest.importorskip("fastapi", reason="the web extra is not installed")
 import httpx
 
+from digitnet import PRESETS, train
+from digitnet.data import load_dataset
 from digitnet.errors import ConfigError
 from digitnet.model_card import ModelCard
 from digitnet.model_io import Model, load_model, save_model
@@ -30,6 +32,7 @@ from digitnet.network import Network
 from digitnet.run_checks import check_layers_fit
 from digitnet.web import background_server, create_app
 from digitnet.web.live.limits import RunLimits
+from digitnet.web.live.recipe import select
 
 SMALL = {"preset": "3b1b", "layers": "784,12,10", "images": 400, "epochs": 2}  # 40 mini-batches
 LONG = {"preset": "3b1b", "layers": "784,12,10", "epochs": 100}  # 32,000 mini-batches
@@ -181,6 +184,35 @@ def test_a_run_streams_in_order_and_its_network_can_be_used(
                        atol=1e-4)
 
 
+def test_a_run_with_regularisation_and_distortions_is_the_same_run_as_train_s(
+        client: httpx.Client, server: tuple[str, Path]) -> None:
+    """Every option of ``digitnet train``'s recipe reaches the run: the network the page
+    trains is, bit for bit, the one ``train`` makes from the same configuration and images."""
+    options = {"schedule": "cosine", "weight_decay": 1e-4, "dropout": 0.2, "input_dropout": 0.1,
+               "max_norm": 3.0, "label_smoothing": 0.1, "adversarial": 0.05, "rotation": 10.0,
+               "scale": 0.1, "shear": 5.0, "translation": 1.0, "elastic_alpha": 20.0,
+               "elastic_sigma": 5.0, "clean_finish": 0.5, "optimizer": "momentum",
+               "momentum": 0.8}
+    answer = client.post("/api/training", json=SMALL | options)
+    assert answer.status_code == 202, answer.text
+    assert {key: answer.json()["config"][key] for key in options} == options
+    stream = Events(server[0])
+    try:
+        stream.wait_for(lambda e: state_is("finished", "failed")(current(e)))
+    finally:
+        stream.close()
+    used = client.post("/api/training/use")
+    assert used.status_code == 200, used.text
+    saved = load_model(Path(used.json()["path"]))
+    config = PRESETS["3b1b"].replace(layers=(784, 12, 10), epochs=2, **options)
+    assert saved.card.config == config
+    data = select(load_dataset("default", download=False), "default", config, SMALL["images"])
+    network = config.build_network()
+    train(network, *data.train, config, validation=data.validation, test=data.test)
+    for mine, theirs in zip(saved.network.parameters(), network.parameters(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_a_page_that_reconnects_gets_the_run_so_far(client: httpx.Client,
                                                     server: tuple[str, Path]) -> None:
     assert client.post("/api/training", json=SMALL).status_code == 202
@@ -217,6 +249,10 @@ def test_impossible_and_too_large_runs_get_422_with_the_cli_messages(
         json.dumps({"layers": "784,3000,3000,10"}): "784,3000,3000,10 has 11,388,010 weights",
         json.dumps({"epochs": 1000}): "1000 epochs are too many",
         json.dumps({"images": 10**6}): "has 3,200 images to learn from",
+        json.dumps({"dropout": 1}): "dropout must be in [0, 1), got 1.0",
+        json.dumps({"clean_finish": -0.1}): "the clean finish must be a fraction in [0, 1)",
+        json.dumps({"schedule": "weekly"}): "unknown schedule 'weekly'",
+        '{"rotation": NaN}': "rotation: Input should be a finite number",
     }
     for body, message in refusals.items():
         answer = client.post("/api/training", content=body,

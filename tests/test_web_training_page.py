@@ -100,3 +100,26 @@ def test_train_watch_pause_step_stop_use_and_draw(page: Any, tmp_path: Path) -> 
     settled(page)
     assert page.locator("#answer").inner_text().isdigit()
     assert page.locator('#net circle.neuron[data-layer="1"]').count() == 20  # the new network
+
+
+def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(
+        page: Any, server_url: str) -> None:
+    """best-augmented's distortions and clean finish fill the folded fields; a field changed
+    there is the run's."""
+    page.wait_for_function("() => document.getElementById('train-preset').options.length > 0",
+                           timeout=10_000)
+    page.select_option("#train-preset", "best-augmented")
+    page.click(".train-more summary")
+    shown = {name: page.locator(f"#train-{name}").input_value()
+             for name in ("schedule", "rotation", "elastic-alpha", "clean-finish", "dropout")}
+    assert shown == {"schedule": "cosine", "rotation": "10", "elastic-alpha": "34",
+                     "clean-finish": "0.1", "dropout": "0"}
+    page.fill("#train-dropout", "0.3")
+    page.fill("#train-layers", "784,20,10")
+    page.fill("#train-images", "500")
+    page.fill("#train-epochs", "1")
+    page.click("#train-start")
+    page.wait_for_selector('#train-status:not([data-state="idle"])', timeout=30_000)
+    config = page.request.get(f"{server_url}/api/training").json()["run"]["config"]
+    assert (config["dropout"], config["rotation"], config["clean_finish"]) == (0.3, 10.0, 0.1)
+    assert config["layers"] == [784, 20, 10] and config["schedule"] == "cosine"

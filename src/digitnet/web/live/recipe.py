@@ -36,7 +36,11 @@ CLASSES = 10
 OPTIONS = {"activation": "activation", "output_activation": "output_activation",
            "cost": "cost", "init": "init", "optimizer": "optimizer",
            "learning_rate": "learning_rate", "batch_size": "mini_batch_size",
-           "epochs": "epochs", "seed": "seed"}
+           "epochs": "epochs", "seed": "seed"} | {
+    same: same for same in ("schedule", "momentum", "weight_decay", "dropout", "input_dropout",
+                            "max_norm", "label_smoothing", "adversarial", "rotation", "scale",
+                            "shear", "translation", "elastic_alpha", "elastic_sigma",
+                            "clean_finish")}
 MAX_VALIDATION_SHARE = 5  # at most a fifth of the training images are held out
 
 

@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from digitnet.web.live.limits import LIMITS
 
 
+def number(description: str) -> Any:
+    """An optional finite number of the recipe (unset: the preset's)."""
+    return Field(default=None, allow_inf_nan=False, description=description)
+
+
 class TrainingRequest(BaseModel):
     """The options of ``digitnet train``: a preset, and any of its options changed.
 
@@ -18,7 +23,8 @@ class TrainingRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: str = Field(default="3b1b", description="3b1b, nielsen, modern, 3b1b-tuned, demo")
+    preset: str = Field(default="3b1b", description="a preset's name (GET /api/training lists "
+                                                     "them with their options)")
     layers: str | list[int] | None = Field(
         default=None, description="every layer's size, input first: '784,16,16,10'")
     activation: str | None = Field(default=None, description="the hidden neurons' activation")
@@ -27,6 +33,21 @@ class TrainingRequest(BaseModel):
     init: str | None = None
     optimizer: str | None = None
     learning_rate: float | None = Field(default=None, allow_inf_nan=False)
+    schedule: str | None = Field(default=None, description="constant, step or cosine")
+    momentum: float | None = number("mu, for the momentum and nesterov optimizers")
+    weight_decay: float | None = number("lambda of L2 regularisation")
+    dropout: float | None = number("the share of hidden neurons dropped at each step")
+    input_dropout: float | None = number("the share of pixels dropped at each step")
+    max_norm: float | None = number("the longest a neuron's incoming weights may be (0: no limit)")
+    label_smoothing: float | None = number("the share of the target spread over the other digits")
+    adversarial: float | None = number("how far each pixel of the adversarial copy moves")
+    rotation: float | None = number("distortions: the largest turn, in degrees")
+    scale: float | None = number("distortions: the largest change of size, a fraction")
+    shear: float | None = number("distortions: the largest shear, in degrees")
+    translation: float | None = number("distortions: the largest move, in pixels")
+    elastic_alpha: float | None = number("distortions: the elastic strength (0: none)")
+    elastic_sigma: float | None = number("distortions: the elastic smoothness, in pixels")
+    clean_finish: float | None = number("the share of the last epochs trained undistorted")
     batch_size: int | None = Field(default=None, description="the mini-batch size m")
     epochs: int | None = Field(default=None,
                                description=f"at most {LIMITS.epochs} on this server")

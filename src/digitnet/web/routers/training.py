@@ -28,6 +28,7 @@ from digitnet.data import DATASETS
 from digitnet.initializers import INITIALIZERS
 from digitnet.optimizers import OPTIMIZERS
 from digitnet.presets import PRESETS
+from digitnet.schedules import SCHEDULES
 from digitnet.web.live.limits import LIMITS
 from digitnet.web.live.schemas import (
     Limits,
@@ -66,7 +67,7 @@ def overview(state: AppStateDep) -> TrainingOverview:
     run = state.trainer.run
     names: dict[str, Mapping[str, Any]] = {
         "activation": ACTIVATIONS, "cost": COSTS, "init": INITIALIZERS, "optimizer": OPTIMIZERS,
-        "preset": PRESETS}
+        "preset": PRESETS, "schedule": SCHEDULES}
     choices = {key: sorted(registry) for key, registry in names.items()}
     choices["dataset"] = ["default", *DATASETS]
     limits = state.trainer.limits

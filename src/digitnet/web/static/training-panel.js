@@ -6,12 +6,16 @@ import * as api from "./api.js";
 import { byId, fill, h } from "./dom.js";
 
 const SELECTS = { activation: "activation", output_activation: "activation", cost: "cost",
-                  init: "init", optimizer: "optimizer", preset: "preset", dataset: "dataset" };
-const FROM_PRESET = { activation: "activation", output_activation: "output_activation",
-                      cost: "cost", init: "init", optimizer: "optimizer",
-                      learning_rate: "learning_rate", batch_size: "mini_batch_size",
-                      epochs: "epochs" };
-const NUMBERS = ["learning_rate", "batch_size", "epochs", "images"];
+                  init: "init", optimizer: "optimizer", schedule: "schedule", preset: "preset",
+                  dataset: "dataset" };
+// The recipe's numbers the form shows and sends (named as in TrainingConfig but batch_size).
+const RECIPE_NUMBERS = ["learning_rate", "momentum", "weight_decay", "dropout", "input_dropout",
+                        "max_norm", "label_smoothing", "adversarial", "rotation", "scale", "shear",
+                        "translation", "elastic_alpha", "elastic_sigma", "clean_finish"];
+const CHOSEN = ["activation", "output_activation", "cost", "init", "optimizer", "schedule"];
+const FROM_PRESET = { ...Object.fromEntries([...CHOSEN, ...RECIPE_NUMBERS, "epochs"].map((n) => [n, n])),
+                      batch_size: "mini_batch_size" };
+const NUMBERS = [...RECIPE_NUMBERS, "batch_size", "epochs", "images"];
 // Which buttons work in which state of the run.
 const ENABLED = {
   idle: ["start"], running: ["pause", "stop"], paused: ["resume", "step", "stop", "use"],
@@ -19,7 +23,7 @@ const ENABLED = {
 };
 const COMMANDS = ["pause", "resume", "step", "stop", "use"];
 
-const field = (name) => byId(`train-${name.replace("_", "-")}`);
+const field = (name) => byId(`train-${name.replaceAll("_", "-")}`);
 
 export class TrainingPanel {
   /** ``onUse(answer)`` after the run's network is served; ``onProblem(message)``. */
@@ -63,7 +67,7 @@ export class TrainingPanel {
   options() {
     const options = { preset: field("preset").value, layers: field("layers").value.trim(),
                       dataset: field("dataset").value };
-    for (const name of ["activation", "output_activation", "cost", "init", "optimizer"]) {
+    for (const name of CHOSEN) {
       options[name] = field(name).value;
     }
     for (const name of NUMBERS) {
