@@ -222,37 +222,44 @@ def test_adam_takes_the_same_steps_whatever_the_memory_layout() -> None:
         np.testing.assert_array_equal(mine, theirs)
 
 
-def test_adam_sets_subnormal_memories_to_zero_and_the_weights_do_not_change(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pixels inked in the first mini-batch only: their weights' m decays by 0.9 a step into
-    float32's slow subnormal numbers and sticks there. Adam sets those to zero every FLUSH_EVERY
-    steps, and every weight stays bit for bit what it is without that."""
+def memories(optimizer: Momentum | Nesterov | Adam) -> list[np.ndarray]:
+    """What an optimiser remembers between steps: Adam's m then v, or the velocities."""
+    return (optimizer.m + optimizer.v if isinstance(optimizer, Adam)
+            else list(optimizer.velocities))
+
+
+@pytest.mark.parametrize("kind", ["adam", "momentum", "nesterov"])
+def test_subnormal_memories_are_set_to_zero_and_the_weights_do_not_change(
+        kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pixels inked in the first mini-batch only: the memory of their weights (Adam's m, the
+    velocity) decays by 0.9 a step into float32's slow subnormal numbers and sticks there. The
+    optimiser sets those to zero every FLUSH_EVERY steps, and every weight stays bit for bit
+    what it is without that."""
     sizes = [20, 6, 3]
     X, Y = (a.astype(np.float32) for a in batch(sizes, m=8, seed=5))
     blank = X.copy()
     blank[:, :10] = 0  # the first ten pixels, blank after the first step
-    steps = 16 * FLUSH_EVERY
     runs = []
     for flush_every in (FLUSH_EVERY, 10**9):
         monkeypatch.setattr(optimizers, "FLUSH_EVERY", flush_every)
         net = Network(sizes, "relu", "softmax", "categorical_cross_entropy", "he", np.float32, 4)
-        optimizer = Adam()
-        for step in range(steps):
+        optimizer = OPTIMIZERS[kind]()
+        assert not isinstance(optimizer, SGD)
+        for step in range(16 * FLUSH_EVERY):
             forward = net.forward(X if step == 0 else blank)
             optimizer.step(net.parameters(), net.backward(forward, net.output_error(forward, Y)),
                            0.01)
-        runs.append((net, optimizer))
-    (flushed, flushed_adam), (kept, kept_adam) = runs
+        runs.append((net, memories(optimizer)))
+    (flushed, flushed_memory), (kept, kept_memory) = runs
 
     def subnormal(a: np.ndarray) -> np.ndarray:
         return (a != 0) & (np.abs(a) < np.finfo(np.float32).tiny)
 
-    assert subnormal(kept_adam.m[0]).sum() >= 6 * 10 // 2  # what the flush is for
-    assert not any(subnormal(a).any() for a in flushed_adam.m + flushed_adam.v)
+    assert subnormal(kept_memory[0]).sum() >= 6 * 10 // 2  # what the flush is for
+    assert not any(subnormal(a).any() for a in flushed_memory)
     for mine, theirs in zip(flushed.parameters(), kept.parameters(), strict=True):
         np.testing.assert_array_equal(mine, theirs)
-    for mine, theirs in zip(flushed_adam.m + flushed_adam.v, kept_adam.m + kept_adam.v,
-                            strict=True):
+    for mine, theirs in zip(flushed_memory, kept_memory, strict=True):
         np.testing.assert_array_equal(mine, np.where(subnormal(theirs), 0, theirs))
 
 

@@ -13,8 +13,8 @@ field, written atomically (a run killed while saving keeps its previous checkpoi
     optimizer_m_0, ...         the optimiser's arrays       metadata         JSON: the rest
 
 The JSON: the configuration, the recipe, the generator's ``bit_generator.state``, the position
-(epoch, mini-batch), Adam's t, the initial weight norms, early stopping's best epoch, the epoch
-records, and once the run has ended, where its model was saved.
+(epoch, mini-batch), the optimiser's step count t, the initial weight norms, early stopping's
+best epoch, the epoch records, and once the run has ended, where its model was saved.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ FORMAT, FORMAT_VERSION = "digitnet-checkpoint", 1
 # Its other fields are settings (taken from the configuration) or a scratch buffer.
 OPTIMIZER_MEMORY: dict[str, tuple[str, ...]] = {
     "sgd": (), "momentum": ("velocities",), "nesterov": ("velocities",), "adam": ("m", "v")}
-OPTIMIZER_COUNTERS: dict[str, tuple[str, ...]] = {"adam": ("t",)}
+OPTIMIZER_COUNTERS: dict[str, tuple[str, ...]] = {"momentum": ("t",), "nesterov": ("t",),
+                                                 "adam": ("t",)}
 
 
 @dataclass

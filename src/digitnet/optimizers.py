@@ -53,6 +53,20 @@ class SGD:
             b -= eta_delta.sum(axis=0)  # b <- b - eta dC/db  (n_out,)
 
 
+# A memory whose gradient stays zero (of a dead ReLU's weights, or of a pixel that is nearly always
+# blank) decays towards zero, m by b1 = 0.9 a step, and some 800 steps later falls below float32's
+# smallest normal number, 1.2e-38, among the subnormal numbers. Each operation on one of those is
+# many times slower, and the decay stops short of zero: once m is a few times the smallest of
+# them, 1.4e-45, 0.1 (0 - m) rounds to 0 and m += 0.1 (0 - m) leaves m as it is. In
+# `best-augmented`, 44,000 of the second layer's m were subnormal by epoch 5, and a run that takes
+# 487 s without them took 693 s. So the optimisers with a memory set its subnormal numbers to zero
+# every FLUSH_EVERY steps. A subnormal velocity moves a weight by less than 1.2e-38, a subnormal m
+# by at most eta x 1.2e-29 (for eta <= 1, less than half the spacing of the float32 numbers
+# around any weight larger than 1e-22 in size), and a subnormal v is lost in epsilon: the weights
+# stay the same, bit for bit (tests/test_fast_paths.py).
+FLUSH_EVERY = 64
+
+
 @dataclass
 class Momentum:
     """Gradient descent with momentum: v <- mu v - eta g;  w <- w + v.
@@ -62,6 +76,7 @@ class Momentum:
 
     momentum: float = 0.9
     velocities: list[Array] = field(default_factory=list)
+    t: int = 0  # steps taken, for the flush (see FLUSH_EVERY)
 
     def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
         gradients = gradient.arrays()
@@ -72,6 +87,9 @@ class Momentum:
             v *= self.momentum
             v -= eta * g
             w += v
+        self.t += 1
+        if self.t % FLUSH_EVERY == 0:
+            flush_subnormals(self.velocities)
 
 
 @dataclass
@@ -83,6 +101,7 @@ class Nesterov:
 
     momentum: float = 0.9
     velocities: list[Array] = field(default_factory=list)
+    t: int = 0  # steps taken, for the flush (see FLUSH_EVERY)
 
     def step(self, parameters: Sequence[Array], gradient: Gradient, eta: float) -> None:
         gradients = gradient.arrays()
@@ -94,6 +113,9 @@ class Nesterov:
             v -= eta * g
             w += self.momentum * v
             w -= eta * g
+        self.t += 1
+        if self.t % FLUSH_EVERY == 0:
+            flush_subnormals(self.velocities)
 
 
 # Adam updates each array a block of rows of at most BLOCK elements at a time (a longer row is a
@@ -103,19 +125,6 @@ class Nesterov:
 # 784-1024-1024-10, 5.4-7.5 ms a step instead of 8.5-9.7 ms, on one core of the shared 2-core
 # test machine (`tests/test_fast_paths.py` checks the blocks against the formula).
 BLOCK = 32_768
-
-# A memory whose gradient stays zero (of a dead ReLU's weights, or of a pixel that is nearly always
-# blank) decays towards zero, m by b1 = 0.9 a step, and some 800 steps later falls below float32's
-# smallest normal number, 1.2e-38, among the subnormal numbers. Each operation on one of those is
-# many times slower, and the decay stops short of zero: once m is a few times the smallest of
-# them, 1.4e-45, 0.1 (0 - m) rounds to 0 and m += 0.1 (0 - m) leaves m as it is. In
-# `best-augmented`, 44,000 of the second layer's m were subnormal by epoch 5, and a run that takes
-# 487 s without them took 693 s. So Adam sets them to zero every FLUSH_EVERY steps (Momentum and
-# Nesterov count no steps and do not: their velocities can decay the same way). A subnormal m
-# moves a weight by at most eta x 1.2e-29 (for eta <= 1, less than half the spacing of the
-# float32 numbers around any weight larger than 1e-22 in size), and a subnormal v is lost in
-# epsilon: the weights stay the same, bit for bit (tests/test_fast_paths.py).
-FLUSH_EVERY = 64
 
 
 @dataclass
