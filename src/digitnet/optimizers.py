@@ -59,7 +59,7 @@ class SGD:
 # many times slower, and the decay stops short of zero: once m is a few times the smallest of
 # them, 1.4e-45, 0.1 (0 - m) rounds to 0 and m += 0.1 (0 - m) leaves m as it is. In
 # `best-augmented`, 44,000 of the second layer's m were subnormal by epoch 5, and a run that takes
-# 487 s without them took 693 s. So the optimisers with a memory set its subnormal numbers to zero
+# 487 s without them took 693 s. So the optimisers with a memory set its subnormal values to zero
 # every FLUSH_EVERY steps. A subnormal velocity moves a weight by less than 1.2e-38, a subnormal m
 # by at most eta x 1.2e-29 (for eta <= 1, less than half the spacing of the float32 numbers
 # around any weight larger than 1e-22 in size), and a subnormal v is lost in epsilon: the weights
