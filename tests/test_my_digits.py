@@ -129,7 +129,7 @@ def test_fine_tuning_keeps_the_recipe_at_a_tenth_of_its_rate_distorting_every_ep
     assert config.epochs == EPOCHS and config.learning_rate == recipe.learning_rate / 10
     assert config.augmentation() == recipe.augmentation() and config.clean_epochs == 0
     assert all(config.distorts(epoch) for epoch in range(EPOCHS))
-    assert recipe.clean_epochs == 5 and not recipe.distorts(recipe.epochs - 1)
+    assert recipe.clean_epochs == 10 and not recipe.distorts(recipe.epochs - 1)
 
 
 def test_a_quarter_of_ones_digits_is_held_out_to_measure_on() -> None:

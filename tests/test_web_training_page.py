@@ -113,7 +113,7 @@ def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(
     shown = {name: page.locator(f"#train-{name}").input_value()
              for name in ("schedule", "rotation", "elastic-alpha", "clean-finish", "dropout")}
     assert shown == {"schedule": "cosine", "rotation": "10", "elastic-alpha": "34",
-                     "clean-finish": "0.1", "dropout": "0"}
+                     "clean-finish": "0.2", "dropout": "0"}
     page.fill("#train-dropout", "0.3")
     page.fill("#train-layers", "784,20,10")
     page.fill("#train-images", "500")
@@ -121,5 +121,5 @@ def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(
     page.click("#train-start")
     page.wait_for_selector('#train-status:not([data-state="idle"])', timeout=30_000)
     config = page.request.get(f"{server_url}/api/training").json()["run"]["config"]
-    assert (config["dropout"], config["rotation"], config["clean_finish"]) == (0.3, 10.0, 0.1)
+    assert (config["dropout"], config["rotation"], config["clean_finish"]) == (0.3, 10.0, 0.2)
     assert config["layers"] == [784, 20, 10] and config["schedule"] == "cosine"
