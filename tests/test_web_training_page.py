@@ -102,8 +102,7 @@ def test_train_watch_pause_step_stop_use_and_draw(page: Any, tmp_path: Path) -> 
     assert page.locator('#net circle.neuron[data-layer="1"]').count() == 20  # the new network
 
 
-def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(
-        page: Any, server_url: str) -> None:
+def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(page: Any) -> None:
     """best-augmented's distortions and clean finish fill the folded fields; a field changed
     there is the run's."""
     page.wait_for_function("() => document.getElementById('train-preset').options.length > 0",
@@ -118,8 +117,10 @@ def test_the_recipe_s_regularisation_and_distortions_are_shown_and_sent(
     page.fill("#train-layers", "784,20,10")
     page.fill("#train-images", "500")
     page.fill("#train-epochs", "1")
-    page.click("#train-start")
-    page.wait_for_selector('#train-status:not([data-state="idle"])', timeout=30_000)
-    config = page.request.get(f"{server_url}/api/training").json()["run"]["config"]
+    with page.expect_response(lambda answer: answer.url.endswith("/api/training")
+                              and answer.request.method == "POST") as started:
+        page.click("#train-start")  # the run's own answer, not a GET that may see the last run
+    assert started.value.status == 202
+    config = started.value.json()["config"]
     assert (config["dropout"], config["rotation"], config["clean_finish"]) == (0.3, 10.0, 0.2)
     assert config["layers"] == [784, 20, 10] and config["schedule"] == "cosine"

@@ -33,7 +33,8 @@ class TrainingRequest(BaseModel):
     init: str | None = None
     optimizer: str | None = None
     learning_rate: float | None = Field(default=None, allow_inf_nan=False)
-    schedule: str | None = Field(default=None, description="constant, step or cosine")
+    schedule: str | None = Field(default=None, description="a schedule's name (GET "
+                                                           "/api/training lists them)")
     momentum: float | None = number("mu, for the momentum and nesterov optimizers")
     weight_decay: float | None = number("lambda of L2 regularisation")
     dropout: float | None = number("the share of hidden neurons dropped at each step")
